@@ -1,0 +1,153 @@
+using CityService.Core.Common;
+using CityService.Core.Regions;
+using CityService.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace CityService.Core.Catalog;
+
+/// <summary>
+/// Answers catalog questions for a region with its effective items. The effective catalog of a region is
+/// computed from at most four definition levels and cached per region for <see cref="CacheLifetime"/>;
+/// an edit made through this instance calls <see cref="Invalidate"/>, other instances catch up within that time.
+/// </summary>
+public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, RegionDirectory regions, IMemoryCache cache)
+{
+    public const int DefaultPageSize = 20;
+    public const int MaxPageSize = 100;
+    public const int MaxQueryLength = 100;
+    public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(30);
+
+    private long _generation;
+
+    public void Invalidate() => Interlocked.Increment(ref _generation);
+
+    public async Task<Result<ServicePage>> SearchAsync(string regionCode, ServiceField? field, string? query, int page, int pageSize, CancellationToken ct)
+    {
+        if (pageSize is < 1 or > MaxPageSize)
+        {
+            return Error.Invalid("pageSize", "catalog.page-size-out-of-range",
+                $"每页条数必须在 1 到 {MaxPageSize} 之间。", $"pageSize must be between 1 and {MaxPageSize}.");
+        }
+
+        if (page < 1)
+        {
+            return PageOutOfRange(1);
+        }
+
+        var q = query?.Trim();
+        if (q is { Length: > MaxQueryLength })
+        {
+            return Error.Invalid("q", "catalog.query-too-long",
+                $"搜索词最长 {MaxQueryLength} 个字符。", $"The search text may be at most {MaxQueryLength} characters.");
+        }
+
+        var all = await ForRegionAsync(regionCode, ct);
+        var matching = all.Where(i => (field is null || i.Field == field) && (string.IsNullOrEmpty(q) || i.Matches(q))).ToList();
+        var lastPage = Math.Max(1, (matching.Count + pageSize - 1) / pageSize);
+        if (page > lastPage)
+        {
+            return PageOutOfRange(lastPage);
+        }
+
+        return new ServicePage(matching.Skip((page - 1) * pageSize).Take(pageSize).ToList(), matching.Count, page, pageSize);
+    }
+
+    public async Task<Result<EffectiveServiceItem>> GetAsync(string regionCode, string serviceCode, CancellationToken ct)
+    {
+        if (!IsWellFormedServiceCode(serviceCode))
+        {
+            return Error.Invalid("serviceCode", "catalog.service-code-malformed",
+                "服务事项编码格式不正确（例如 TR-0001）。", "A service code looks like TR-0001 (letters, digits and hyphens).");
+        }
+
+        var item = (await ForRegionAsync(regionCode, ct)).FirstOrDefault(i => string.Equals(i.Code, serviceCode, StringComparison.OrdinalIgnoreCase));
+        return item is null
+            ? Error.NotFound("catalog.service-not-found",
+                $"本地区没有编码为 {serviceCode} 的服务事项。", $"There is no service {serviceCode} in this region.", "serviceCode")
+            : item;
+    }
+
+    public async Task<IReadOnlyDictionary<ServiceField, int>> CountByFieldAsync(string regionCode, CancellationToken ct)
+    {
+        var all = await ForRegionAsync(regionCode, ct);
+        return ServiceFields.Ordered.ToDictionary(f => f, f => all.Count(i => i.Field == f));
+    }
+
+    public static bool IsWellFormedServiceCode(string? code) =>
+        code is { Length: >= 2 and <= 32 } && code.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
+
+    /// <summary>Every enabled item the region sees, ordered by field and code.</summary>
+    public async Task<IReadOnlyList<EffectiveServiceItem>> ForRegionAsync(string regionCode, CancellationToken ct)
+    {
+        var key = (nameof(CatalogReader), regionCode, Interlocked.Read(ref _generation));
+        if (cache.TryGetValue(key, out IReadOnlyList<EffectiveServiceItem>? cached) && cached is not null)
+        {
+            return cached;
+        }
+
+        var computed = await ComputeAsync(regionCode, ct);
+        cache.Set(key, computed, CacheLifetime);
+        return computed;
+    }
+
+    private async Task<IReadOnlyList<EffectiveServiceItem>> ComputeAsync(string regionCode, CancellationToken ct)
+    {
+        var chain = regions.SelfAndAncestorCodes(regionCode).ToList(); // nearest first
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var items = await db.ServiceItems.AsNoTracking().Where(i => chain.Contains(i.RegionCode)).ToListAsync(ct);
+        var overrides = await db.ServiceOverrides.AsNoTracking().Where(o => chain.Contains(o.RegionCode)).ToListAsync(ct);
+        var departments = await db.Departments.AsNoTracking().Where(d => chain.Contains(d.RegionCode))
+            .ToDictionaryAsync(d => (d.RegionCode, d.Code), d => new LocalizedText(d.NameZh, d.NameEn), ct);
+
+        int Rank(string code) => chain.IndexOf(code) is var i and >= 0 ? i : int.MaxValue;
+
+        var result = new List<EffectiveServiceItem>();
+        foreach (var definition in items.GroupBy(i => i.Code, StringComparer.Ordinal).Select(g => g.MinBy(i => Rank(i.RegionCode))!))
+        {
+            // Farthest first, so nearer overrides replace what farther ones set.
+            var chainOverrides = overrides
+                .Where(o => o.ServiceCode == definition.Code && Rank(o.RegionCode) <= Rank(definition.RegionCode))
+                .OrderByDescending(o => Rank(o.RegionCode))
+                .ToList();
+
+            var enabled = true;
+            var guide = definition.Guide;
+            var department = (definition.DepartmentRegionCode, definition.DepartmentCode);
+            var updated = definition.UpdatedAt;
+            foreach (var o in chainOverrides)
+            {
+                enabled = o.Enabled ?? enabled;
+                guide = o.Patch.ApplyTo(guide);
+                if (o.DepartmentRegionCode is { } dr && o.DepartmentCode is { } dc)
+                {
+                    department = (dr, dc);
+                }
+
+                updated = o.UpdatedAt > updated ? o.UpdatedAt : updated;
+            }
+
+            if (!enabled)
+            {
+                continue;
+            }
+
+            var departmentName = departments.GetValueOrDefault(department) ?? new LocalizedText(department.Item2, department.Item2);
+            result.Add(new EffectiveServiceItem(
+                definition.Code,
+                definition.Field,
+                definition.RegionCode,
+                chainOverrides.Select(o => o.RegionCode).ToList(),
+                new DepartmentRef(department.Item1, department.Item2, departmentName),
+                new LocalizedText(definition.NameZh, definition.NameEn),
+                new LocalizedText(definition.DescriptionZh, definition.DescriptionEn),
+                guide,
+                updated));
+        }
+
+        return result.OrderBy(i => i.Field).ThenBy(i => i.Code, StringComparer.Ordinal).ToList();
+    }
+
+    private static Error PageOutOfRange(int lastPage) => Error.Invalid("page", "catalog.page-out-of-range",
+        $"页码超出范围：应在 1 到 {lastPage} 之间。", $"page is out of range: it must be between 1 and {lastPage}.");
+}

@@ -1,0 +1,69 @@
+using System.Reflection;
+using System.Text.Json;
+using CityService.Core.Common;
+
+namespace CityService.Core.Catalog;
+
+/// <summary>The demo departments and catalog shipped as <c>Catalog/Data/catalog.json</c> (format: SCHEMA.md beside it).</summary>
+public sealed record CatalogSeedData(
+    IReadOnlyList<CatalogSeedData.DepartmentRow> Departments,
+    IReadOnlyList<CatalogSeedData.ItemRow> Items,
+    IReadOnlyList<CatalogSeedData.OverrideRow> Overrides)
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { AllowTrailingCommas = true, ReadCommentHandling = JsonCommentHandling.Skip };
+
+    public static CatalogSeedData Load()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("catalog.json")
+            ?? throw new InvalidOperationException("The embedded catalog.json is missing from the build.");
+        return JsonSerializer.Deserialize<CatalogSeedData>(stream, Options)
+            ?? throw new InvalidOperationException("catalog.json is empty.");
+    }
+
+    public sealed record DepartmentRow(string Region, string Code, string NameZh, string NameEn);
+
+    public sealed record FeeRow(FeeKind Kind, long? Fen)
+    {
+        public Fee ToFee() => new(Kind, Kind == FeeKind.Fixed ? Fen : null);
+    }
+
+    public sealed record ItemRow(
+        string Region,
+        string Code,
+        ServiceField Field,
+        string DepartmentRegion,
+        string Department,
+        string NameZh,
+        string NameEn,
+        string DescriptionZh,
+        string DescriptionEn,
+        IReadOnlyList<LocalizedText> Materials,
+        FeeRow Fee,
+        LocalizedText LegalBasis,
+        int PromisedDays,
+        Visits Visits,
+        IReadOnlyList<OnlineMode> Online,
+        string? ExternalUrl,
+        IReadOnlyList<string> Keywords)
+    {
+        public ServiceGuide Guide => new(Materials, Fee.ToFee(), LegalBasis, PromisedDays, Visits, Online, ExternalUrl, Keywords);
+    }
+
+    public sealed record OverrideRow(
+        string Region,
+        string Service,
+        bool? Enabled,
+        string? DepartmentRegion,
+        string? Department,
+        IReadOnlyList<LocalizedText>? Materials,
+        FeeRow? Fee,
+        LocalizedText? LegalBasis,
+        int? PromisedDays,
+        Visits? Visits,
+        IReadOnlyList<OnlineMode>? Online,
+        string? ExternalUrl,
+        IReadOnlyList<string>? Keywords)
+    {
+        public GuidePatch Patch => new(Materials, Fee?.ToFee(), LegalBasis, PromisedDays, Visits, Online, ExternalUrl, Keywords);
+    }
+}

@@ -1,0 +1,32 @@
+namespace CityService.Core.Catalog;
+
+/// <summary>A government department of one region (national, provincial, city or county level).</summary>
+public sealed class Department
+{
+    private Department()
+    {
+        RegionCode = Code = NameZh = NameEn = string.Empty;
+    }
+
+    public Department(string regionCode, string code, string nameZh, string nameEn)
+    {
+        RegionCode = regionCode;
+        Code = code;
+        NameZh = nameZh;
+        NameEn = nameEn;
+    }
+
+    public string RegionCode { get; private set; }
+
+    public string Code { get; private set; }
+
+    public string NameZh { get; private set; }
+
+    public string NameEn { get; private set; }
+
+    public void Rename(string nameZh, string nameEn)
+    {
+        NameZh = nameZh;
+        NameEn = nameEn;
+    }
+}

@@ -1,0 +1,21 @@
+namespace CityService.Core.Common;
+
+public enum ErrorKind
+{
+    Invalid,
+    NotFound,
+    Conflict,
+}
+
+/// <summary>
+/// An expected failure, returned as a value and turned into an RFC 9457 problem detail in one place.
+/// <paramref name="Code"/> is a stable machine-readable name; <paramref name="Parameter"/> names the offending input.
+/// </summary>
+public sealed record Error(ErrorKind Kind, string Code, LocalizedText Message, string? Parameter = null)
+{
+    public static Error Invalid(string parameter, string code, string zh, string en) =>
+        new(ErrorKind.Invalid, code, new LocalizedText(zh, en), parameter);
+
+    public static Error NotFound(string code, string zh, string en, string? parameter = null) =>
+        new(ErrorKind.NotFound, code, new LocalizedText(zh, en), parameter);
+}

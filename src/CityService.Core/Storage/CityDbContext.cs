@@ -1,0 +1,120 @@
+using System.Text;
+using System.Text.Json;
+using CityService.Core.Catalog;
+using CityService.Core.Common;
+using CityService.Core.Regions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace CityService.Core.Storage;
+
+/// <summary>
+/// One model for both providers. The schema itself comes from the SQL scripts in Storage/Migrations
+/// (see docs/decisions/002-sql-migrations.md); names here must match them, which a test checks.
+/// </summary>
+public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : DbContext(options)
+{
+    public DbSet<Region> Regions => Set<Region>();
+
+    public DbSet<Department> Departments => Set<Department>();
+
+    public DbSet<ServiceItem> ServiceItems => Set<ServiceItem>();
+
+    public DbSet<ServiceOverride> ServiceOverrides => Set<ServiceOverride>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Region>(e =>
+        {
+            e.ToTable("regions");
+            e.HasKey(r => r.Code);
+            e.Property(r => r.Level).HasConversion<string>();
+            e.Ignore(r => r.Seat);
+            e.Ignore(r => r.Centroid);
+            e.HasOne<Region>().WithMany().HasForeignKey(r => r.ParentCode).OnDelete(DeleteBehavior.Restrict);
+            e.HasIndex(r => r.ParentCode).HasDatabaseName("ix_regions_parent_code");
+        });
+
+        modelBuilder.Entity<Department>(e =>
+        {
+            e.ToTable("departments");
+            e.HasKey(d => new { d.RegionCode, d.Code });
+            e.HasOne<Region>().WithMany().HasForeignKey(d => d.RegionCode).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<ServiceItem>(e =>
+        {
+            e.ToTable("service_items");
+            e.HasKey(s => new { s.RegionCode, s.Code });
+            e.Ignore(s => s.Guide);
+            e.Property(s => s.Field).HasConversion(new Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<ServiceField, string>(
+                f => f.Slug(), s => ServiceFields.FromSlug(s) ?? ServiceField.SocialSecurity));
+            e.Property(s => s.FeeKind).HasConversion<string>();
+            e.Property(s => s.Visits).HasConversion<string>();
+            Json(e.Property(s => s.Materials));
+            Json(e.Property(s => s.OnlineModes));
+            Json(e.Property(s => s.Keywords));
+            e.HasOne<Region>().WithMany().HasForeignKey(s => s.RegionCode).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne<Department>().WithMany().HasForeignKey(s => new { s.DepartmentRegionCode, s.DepartmentCode }).OnDelete(DeleteBehavior.Restrict);
+            e.HasIndex(s => new { s.DepartmentRegionCode, s.DepartmentCode }).HasDatabaseName("ix_service_items_department");
+            e.HasIndex(s => new { s.RegionCode, s.Field }).HasDatabaseName("ix_service_items_region_field");
+        });
+
+        modelBuilder.Entity<ServiceOverride>(e =>
+        {
+            e.ToTable("service_overrides");
+            e.HasKey(o => new { o.RegionCode, o.ServiceCode });
+            e.Ignore(o => o.Patch);
+            e.Property(o => o.FeeKind).HasConversion<string>();
+            e.Property(o => o.Visits).HasConversion<string>();
+            Json(e.Property(o => o.Materials));
+            Json(e.Property(o => o.OnlineModes));
+            Json(e.Property(o => o.Keywords));
+            e.HasOne<Region>().WithMany().HasForeignKey(o => o.RegionCode).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+            {
+                property.SetColumnName(SnakeCase(property.Name));
+            }
+        }
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Enums are stored by name (readable in SQL, safe to reorder in code).
+        configurationBuilder.Properties<RegionLevel>().HaveConversion<string>();
+    }
+
+    internal static string SnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c) && i > 0)
+            {
+                sb.Append('_');
+            }
+
+            sb.Append(char.ToLowerInvariant(c));
+        }
+
+        return sb.ToString();
+    }
+
+    private static void Json<T>(PropertyBuilder<T> property)
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        property.HasConversion(
+            v => JsonSerializer.Serialize(v, options),
+            s => JsonSerializer.Deserialize<T>(s, options)!,
+            new ValueComparer<T>(
+                (a, b) => JsonSerializer.Serialize(a, options) == JsonSerializer.Serialize(b, options),
+                v => JsonSerializer.Serialize(v, options).GetHashCode(StringComparison.Ordinal),
+                v => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(v, options), options)!));
+    }
+}

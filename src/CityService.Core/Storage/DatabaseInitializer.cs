@@ -1,0 +1,38 @@
+using CityService.Core.Catalog;
+using CityService.Core.Regions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace CityService.Core.Storage;
+
+/// <summary>Brings a database up to date at start-up or on <c>migrate</c>: schema, reference regions, and optionally the demo catalog.</summary>
+public sealed partial class DatabaseInitializer(
+    SchemaMigrator migrator,
+    IDbContextFactory<CityDbContext> dbFactory,
+    TimeProvider time,
+    ILogger<DatabaseInitializer> logger)
+{
+    public async Task InitializeAsync(bool seedDemo, CancellationToken ct)
+    {
+        await migrator.RunExclusiveAsync(
+            async () =>
+            {
+                var applied = await migrator.MigrateAsync(ct);
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                var regionChanges = await RegionSeeder.SyncAsync(db, ct);
+                var seeded = seedDemo && await CatalogSeeder.SeedDemoAsync(db, time, ct);
+                LogReady(applied.Count, regionChanges, seeded);
+            },
+            ct);
+    }
+
+    /// <summary>Loads the regions into memory once the database is ready.</summary>
+    public async Task<RegionDirectory> LoadRegionsAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return new RegionDirectory(await db.Regions.AsNoTracking().ToListAsync(ct));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database ready: {Migrations} migration(s) applied, {Regions} region row(s) synced, demo catalog seeded: {Seeded}")]
+    private partial void LogReady(int migrations, int regions, bool seeded);
+}

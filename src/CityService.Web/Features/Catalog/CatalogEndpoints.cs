@@ -1,0 +1,86 @@
+using CityService.Core.Catalog;
+using CityService.Core.Regions;
+using CityService.Web.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CityService.Web.Features.Catalog;
+
+public static class CatalogEndpoints
+{
+    public static IEndpointRouteBuilder MapCatalog(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/regions/{code}").WithTags("Catalog").AllowAnonymous().WithETag();
+        group.MapGet("/services", ListServices).WithName("ListServices")
+            .WithSummary("The effective service items of a region, filtered by field and text (Chinese or English, substrings match).");
+        group.MapGet("/services/{serviceCode}", GetService).WithName("GetService")
+            .WithSummary("One effective service item with its guide, as the region sees it.");
+        group.MapGet("/fields", CountFields).WithName("CountServiceFields")
+            .WithSummary("The 12 service fields with the number of items each has in the region.");
+        return app;
+    }
+
+    public static async Task<Results<Ok<ServiceListDto>, ProblemHttpResult>> ListServices(
+        string code, string? field, string? q, string? page, string? pageSize,
+        RegionDirectory regions, CatalogReader catalog, HttpContext http, CancellationToken ct)
+    {
+        var region = regions.Get(code);
+        if (!region.IsOk)
+        {
+            return Problems.From(region.Error, http);
+        }
+
+        ServiceField? fieldValue = null;
+        if (!string.IsNullOrWhiteSpace(field))
+        {
+            fieldValue = ServiceFields.FromSlug(field.Trim());
+            if (fieldValue is null)
+            {
+                return Problems.From(ServiceFields.Unknown(field), http);
+            }
+        }
+
+        var pageNumber = QueryValues.WholeNumber(page, "page", 1);
+        if (!pageNumber.IsOk)
+        {
+            return Problems.From(pageNumber.Error, http);
+        }
+
+        var size = QueryValues.WholeNumber(pageSize, "pageSize", CatalogReader.DefaultPageSize);
+        if (!size.IsOk)
+        {
+            return Problems.From(size.Error, http);
+        }
+
+        var result = await catalog.SearchAsync(region.Value.Code, fieldValue, q, pageNumber.Value, size.Value, ct);
+        return result.IsOk
+            ? TypedResults.Ok(new ServiceListDto(result.Value.Items.Select(ServiceSummaryDto.From).ToList(), result.Value.Total, result.Value.Page, result.Value.PageSize))
+            : Problems.From(result.Error, http);
+    }
+
+    public static async Task<Results<Ok<ServiceDetailDto>, ProblemHttpResult>> GetService(
+        string code, string serviceCode, RegionDirectory regions, CatalogReader catalog, HttpContext http, CancellationToken ct)
+    {
+        var region = regions.Get(code);
+        if (!region.IsOk)
+        {
+            return Problems.From(region.Error, http);
+        }
+
+        var item = await catalog.GetAsync(region.Value.Code, serviceCode, ct);
+        return item.IsOk ? TypedResults.Ok(ServiceDetailDto.From(region.Value.Code, item.Value)) : Problems.From(item.Error, http);
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<FieldCountDto>>, ProblemHttpResult>> CountFields(
+        string code, RegionDirectory regions, CatalogReader catalog, HttpContext http, CancellationToken ct)
+    {
+        var region = regions.Get(code);
+        if (!region.IsOk)
+        {
+            return Problems.From(region.Error, http);
+        }
+
+        var counts = await catalog.CountByFieldAsync(region.Value.Code, ct);
+        IReadOnlyList<FieldCountDto> list = counts.Select(c => new FieldCountDto(c.Key, c.Key.DisplayName().Zh, c.Key.DisplayName().En, c.Value)).ToList();
+        return TypedResults.Ok(list);
+    }
+}

@@ -1,0 +1,34 @@
+using CityService.Core.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace CityService.Web.Features.Health;
+
+public static class HealthEndpoints
+{
+    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("").WithTags("Health").AllowAnonymous();
+        group.MapGet("/healthz", () => TypedResults.Text("ok")).WithName("Liveness").WithSummary("The process is alive.");
+        group.MapGet("/readyz", Ready).WithName("Readiness").WithSummary("The database answers.");
+        return app;
+    }
+
+    public static async Task<IResult> Ready(IDbContextFactory<CityDbContext> dbFactory, HttpContext http, CancellationToken ct)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            return await db.Database.CanConnectAsync(ct)
+                ? TypedResults.Text("ready")
+                : NotReady(http);
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+        {
+            return NotReady(http);
+        }
+    }
+
+    private static ProblemHttpResult NotReady(HttpContext http) => TypedResults.Problem(Infrastructure.Problems.Build(
+        http, StatusCodes.Status503ServiceUnavailable, "health.database-unreachable", new("数据库暂时无法连接。", "The database cannot be reached.")));
+}

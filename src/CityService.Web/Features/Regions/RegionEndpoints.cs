@@ -1,0 +1,69 @@
+using CityService.Core.Regions;
+using CityService.Web.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CityService.Web.Features.Regions;
+
+public static class RegionEndpoints
+{
+    public static IEndpointRouteBuilder MapRegions(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api").WithTags("Regions").AllowAnonymous().WithETag();
+        group.MapGet("/cities", ListCities).WithName("ListCities").WithSummary("Cities a citizen can choose (municipalities, prefecture-level cities, pilot counties).");
+        group.MapGet("/regions/locate", Locate).WithName("LocateRegion").WithSummary("The city a coordinate (GCJ-02) lies in: nearest city seat within 100 km.");
+        group.MapGet("/regions/{code}", GetRegion).WithName("GetRegion").WithSummary("A region by its GB/T 2260 code, with its ancestors.");
+        group.MapGet("/regions/{code}/children", GetChildren).WithName("GetRegionChildren").WithSummary("The regions directly below a region.");
+        return app;
+    }
+
+    public static Ok<RegionListDto> ListCities(RegionDirectory regions)
+    {
+        var items = regions.Cities.Select(RegionSummaryDto.From).ToList();
+        return TypedResults.Ok(new RegionListDto(items, items.Count));
+    }
+
+    public static Results<Ok<RegionDto>, ProblemHttpResult> GetRegion(string code, RegionDirectory regions, HttpContext http)
+    {
+        var region = regions.Get(code);
+        return region.IsOk ? TypedResults.Ok(RegionDto.From(region.Value, regions)) : Problems.From(region.Error, http);
+    }
+
+    public static Results<Ok<RegionListDto>, ProblemHttpResult> GetChildren(string code, RegionDirectory regions, HttpContext http)
+    {
+        var region = regions.Get(code);
+        if (!region.IsOk)
+        {
+            return Problems.From(region.Error, http);
+        }
+
+        var children = regions.ChildrenOf(region.Value.Code).Select(RegionSummaryDto.From).ToList();
+        return TypedResults.Ok(new RegionListDto(children, children.Count));
+    }
+
+    public static Results<Ok<LocateResultDto>, ProblemHttpResult> Locate(string? lat, string? lon, RegionDirectory regions, HttpContext http)
+    {
+        var latitude = QueryValues.Coordinate(lat, "lat", 90);
+        if (!latitude.IsOk)
+        {
+            return Problems.From(latitude.Error, http);
+        }
+
+        var longitude = QueryValues.Coordinate(lon, "lon", 180);
+        if (!longitude.IsOk)
+        {
+            return Problems.From(longitude.Error, http);
+        }
+
+        if (regions.Locate(new GeoPoint(latitude.Value, longitude.Value)) is not { } found)
+        {
+            return Problems.From(
+                Core.Common.Error.NotFound(
+                    "region.no-city-nearby",
+                    $"{RegionDirectory.LocateRadiusKm:0} 公里内没有已开通的城市。",
+                    $"No city on the platform lies within {RegionDirectory.LocateRadiusKm:0} km of this point."),
+                http);
+        }
+
+        return TypedResults.Ok(new LocateResultDto(RegionDto.From(found.City, regions), Math.Round(found.DistanceKm, 1), "nearest-seat-within-100km"));
+    }
+}

@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CityService.Core.Catalog;
+using CityService.Core.Regions;
+using CityService.Core.Storage;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Localization;
+using Microsoft.EntityFrameworkCore;
+
+namespace CityService.Web.Infrastructure;
+
+/// <summary>How the host is put together; Program.cs reads top to bottom from these pieces.</summary>
+public static class HostSetup
+{
+    public static readonly CultureInfo[] Cultures = [new("zh-CN"), new("en")];
+
+    public static StorageSettings AddStorage(this WebApplicationBuilder builder)
+    {
+        var settings = StorageSettings.From(
+            builder.Configuration["Storage:Provider"],
+            builder.Configuration.GetConnectionString("Main"),
+            Directory.GetCurrentDirectory());
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddPooledDbContextFactory<CityDbContext>(settings.Configure);
+        builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<CityDbContext>>().CreateDbContext());
+        builder.Services.AddSingleton<SchemaMigrator>();
+        builder.Services.AddSingleton<DatabaseInitializer>();
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<DatabaseInitializer>().LoadRegionsAsync(CancellationToken.None).GetAwaiter().GetResult());
+        builder.Services.AddSingleton<CatalogReader>();
+        builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton(TimeProvider.System);
+        return settings;
+    }
+
+    public static void AddWebParts(this WebApplicationBuilder builder)
+    {
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
+        });
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<Problems.ExceptionHandler>();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "CityService API";
+            doc.Info.Description = "One-stop government services: regions and the service catalog. Errors are RFC 9457 problem details.";
+            return Task.CompletedTask;
+        }));
+        builder.Services.AddRazorPages();
+        builder.Services.AddSingleton<Texts>();
+        builder.Services.Configure<RequestLocalizationOptions>(o =>
+        {
+            o.DefaultRequestCulture = new RequestCulture(Cultures[0]);
+            o.SupportedCultures = Cultures;
+            o.SupportedUICultures = Cultures;
+            o.RequestCultureProviders =
+            [
+                new QueryStringRequestCultureProvider { QueryStringKey = "lang", UIQueryStringKey = "lang" },
+                new CookieRequestCultureProvider(),
+
+                // Pages stay Chinese unless the person switches; API clients may ask with Accept-Language.
+                new CustomRequestCultureProvider(async http =>
+                    IsApi(http.Request.Path) ? await new AcceptLanguageHeaderRequestCultureProvider().DetermineProviderCultureResult(http) : null),
+            ];
+        });
+    }
+
+    public static bool IsApi(PathString path) => path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/openapi", StringComparison.OrdinalIgnoreCase);
+
+    public static void UseErrorAnswers(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseWhen(http => IsApi(http.Request.Path), api => api.UseStatusCodePages(Problems.WriteStatusProblem));
+        app.UseWhen(http => !IsApi(http.Request.Path), pages => pages.UseStatusCodePagesWithReExecute("/error/{0}"));
+    }
+
+    /// <summary>Migrates and seeds before the first request; returns false when the host was started only to migrate.</summary>
+    public static async Task<bool> PrepareDatabaseAsync(this WebApplication app, string[] args)
+    {
+        var seedDemo = app.Configuration.GetValue("Seed:Demo", false);
+        await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync(seedDemo, app.Lifetime.ApplicationStopping);
+        _ = app.Services.GetRequiredService<RegionDirectory>();
+        return !args.Contains("migrate", StringComparer.OrdinalIgnoreCase);
+    }
+
+    public static void AnnounceAddresses(this WebApplication app, StorageSettings storage)
+    {
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            var where = storage.Provider == StorageProvider.Sqlite
+                ? "SQLite " + new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(storage.ConnectionString).DataSource
+                : "PostgreSQL";
+            foreach (var address in addresses)
+            {
+                Console.WriteLine($"CityService is running at {address}  (storage: {where}; API docs: {address}/api-docs)");
+            }
+        });
+    }
+}

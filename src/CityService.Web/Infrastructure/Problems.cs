@@ -1,0 +1,109 @@
+using System.Globalization;
+using CityService.Core.Common;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace CityService.Web.Infrastructure;
+
+/// <summary>The one place where expected errors and HTTP failures become RFC 9457 problem details, in the caller's language.</summary>
+public static partial class Problems
+{
+    public const string TypePrefix = "urn:cityservice:problem:";
+
+    public static bool PrefersEnglish(HttpContext http) =>
+        CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "en";
+
+    public static ProblemHttpResult From(Error error, HttpContext http)
+    {
+        var status = error.Kind switch
+        {
+            ErrorKind.NotFound => StatusCodes.Status404NotFound,
+            ErrorKind.Conflict => StatusCodes.Status409Conflict,
+            _ => StatusCodes.Status400BadRequest,
+        };
+        return TypedResults.Problem(Build(http, status, error.Code, error.Message, error.Parameter));
+    }
+
+    public static ProblemDetails Build(HttpContext http, int status, string code, LocalizedText message, string? parameter = null)
+    {
+        var english = PrefersEnglish(http);
+        var problem = new ProblemDetails
+        {
+            Type = TypePrefix + code,
+            Title = Title(status).In(english),
+            Status = status,
+            Detail = message.In(english),
+            Instance = http.Request.Path,
+        };
+        problem.Extensions["code"] = code;
+        problem.Extensions["messages"] = new Dictionary<string, string> { ["zh"] = message.Zh, ["en"] = message.En };
+        if (parameter is not null)
+        {
+            problem.Extensions["parameter"] = parameter;
+            problem.Extensions["errors"] = new Dictionary<string, string[]> { [parameter] = [message.In(english)] };
+        }
+
+        problem.Extensions["traceId"] = http.TraceIdentifier;
+        return problem;
+    }
+
+    /// <summary>Gives bodiless error responses (unknown route, wrong method, ...) a problem detail.</summary>
+    public static async Task WriteStatusProblem(StatusCodeContext context)
+    {
+        var http = context.HttpContext;
+        var status = http.Response.StatusCode;
+        var (code, message) = status switch
+        {
+            404 => ("http.not-found", new LocalizedText("没有这个地址。", "There is nothing at this address.")),
+            405 => ("http.method-not-allowed", new LocalizedText("此地址不支持该请求方法。", "This address does not accept that HTTP method.")),
+            415 => ("http.unsupported-media-type", new LocalizedText("不支持的内容类型。", "Unsupported content type.")),
+            _ => ("http." + status.ToString(CultureInfo.InvariantCulture), Title(status)),
+        };
+        var problem = Build(http, status, code, message);
+        await Results.Problem(problem).ExecuteAsync(http);
+    }
+
+    private static LocalizedText Title(int status) => status switch
+    {
+        400 => new("请求有误", "Bad request"),
+        401 => new("需要登录", "Unauthorized"),
+        403 => new("没有权限", "Forbidden"),
+        404 => new("未找到", "Not found"),
+        405 => new("方法不允许", "Method not allowed"),
+        409 => new("状态冲突", "Conflict"),
+        413 => new("请求过大", "Content too large"),
+        415 => new("不支持的内容类型", "Unsupported media type"),
+        429 => new("请求过于频繁", "Too many requests"),
+        503 => new("服务暂不可用", "Service unavailable"),
+        >= 500 => new("服务器内部错误", "Internal server error"),
+        _ => new("请求失败", "Request failed"),
+    };
+
+    /// <summary>Malformed requests the framework rejects become 4xx; anything else is a bug: 500 without internals.</summary>
+    public sealed partial class ExceptionHandler(ILogger<ExceptionHandler> logger) : IExceptionHandler
+    {
+        public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+        {
+            var http = httpContext;
+            ProblemDetails problem;
+            if (exception is BadHttpRequestException bad)
+            {
+                problem = Build(http, bad.StatusCode, "http.bad-request", new LocalizedText("请求格式不正确。", "The request is malformed."));
+            }
+            else
+            {
+                LogUnhandled(exception, http.Request.Method, http.Request.Path);
+                problem = Build(http, 500, "server.error", new LocalizedText(
+                    "服务器出错了，我们已记录此问题，请稍后再试。", "Something went wrong on our side. It has been logged; please try again later."));
+            }
+
+            http.Response.StatusCode = problem.Status!.Value;
+            await Results.Problem(problem).ExecuteAsync(http);
+            return true;
+        }
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
+        private partial void LogUnhandled(Exception exception, string method, string path);
+    }
+}

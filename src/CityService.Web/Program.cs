@@ -1,0 +1,36 @@
+using CityService.Web.Features.Catalog;
+using CityService.Web.Features.Health;
+using CityService.Web.Features.Regions;
+using CityService.Web.Infrastructure;
+
+var builder = WebApplication.CreateBuilder(args);
+var storage = builder.AddStorage();
+builder.AddWebParts();
+
+var app = builder.Build();
+if (!await app.PrepareDatabaseAsync(args))
+{
+    return; // `migrate`: schema and reference data are up to date
+}
+
+app.UseErrorAnswers();
+app.UseRequestLocalization();
+app.UseStaticFiles();
+app.UseRouting();
+
+app.MapOpenApi().AllowAnonymous();
+app.UseSwaggerUI(o =>
+{
+    o.SwaggerEndpoint("/openapi/v1.json", "CityService v1");
+    o.RoutePrefix = "api-docs";
+});
+app.MapHealth();
+app.MapRegions();
+app.MapCatalog();
+app.MapRazorPages().AllowAnonymous();
+
+app.AnnounceAddresses(storage);
+await app.RunAsync();
+
+/// <summary>The host's entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;

@@ -9,6 +9,9 @@ public static class RegionSeeder
     public static async Task<int> SyncAsync(CityDbContext db, CancellationToken ct)
     {
         var reference = RegionReferenceData.Load();
+
+        // Read and write in one transaction (BEGIN IMMEDIATE on SQLite) so two instances starting together cannot both insert.
+        await using var tx = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, ct);
         var existing = await db.Regions.ToDictionaryAsync(r => r.Code, StringComparer.Ordinal, ct);
         var changes = 0;
 
@@ -27,6 +30,7 @@ public static class RegionSeeder
         }
 
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         return changes;
     }
 }

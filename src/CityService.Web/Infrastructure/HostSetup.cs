@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Encodings.Web;
 using System.Text.Json.Serialization;
+using System.Text.Unicode;
 using CityService.Core.Catalog;
 using CityService.Core.Regions;
 using CityService.Core.Storage;
@@ -8,6 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.WebEncoders;
 
 namespace CityService.Web.Infrastructure;
 
@@ -50,6 +53,9 @@ public static class HostSetup
             return Task.CompletedTask;
         }));
         builder.Services.AddRazorPages();
+
+        // Chinese text is written as UTF-8, not as &#x...; entities.
+        builder.Services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
         builder.Services.AddSingleton<Texts>();
         builder.Services.Configure<RequestLocalizationOptions>(o =>
         {

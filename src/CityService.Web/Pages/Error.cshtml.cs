@@ -1,0 +1,14 @@
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace CityService.Web.Pages;
+
+public sealed class ErrorModel : PageModel
+{
+    public int Status { get; private set; }
+
+    public void OnGet(int status)
+    {
+        Status = status is >= 400 and <= 599 ? status : 500;
+        Response.StatusCode = Status;
+    }
+}

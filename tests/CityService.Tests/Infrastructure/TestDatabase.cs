@@ -1,0 +1,77 @@
+using CityService.Core.Storage;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace CityService.Tests.Infrastructure;
+
+/// <summary>
+/// A fresh, empty database for one fixture: a temp SQLite file, or a new database on the PostgreSQL server
+/// named by CITYSERVICE_TEST_PG (the test command starts one). Without that variable PostgreSQL tests fail:
+/// a missing server is a failure, not a skip.
+/// </summary>
+public sealed class TestDatabase : IAsyncDisposable
+{
+    public const string PostgresVariable = "CITYSERVICE_TEST_PG";
+
+    private readonly string? _sqliteFile;
+    private readonly string? _pgName;
+
+    private TestDatabase(StorageSettings settings, string? sqliteFile, string? pgName)
+    {
+        Settings = settings;
+        _sqliteFile = sqliteFile;
+        _pgName = pgName;
+    }
+
+    public StorageSettings Settings { get; }
+
+    public StorageProvider Provider => Settings.Provider;
+
+    public static async Task<TestDatabase> CreateAsync(StorageProvider provider)
+    {
+        if (provider == StorageProvider.Sqlite)
+        {
+            var file = Path.Combine(Path.GetTempPath(), "cityservice-tests", $"{Guid.NewGuid():N}.db");
+            return new TestDatabase(StorageSettings.From("Sqlite", $"Data Source={file}", Path.GetTempPath()), file, null);
+        }
+
+        var admin = AdminConnectionString();
+        var name = $"cs_test_{Guid.NewGuid():N}";
+        await using (var connection = new NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(admin) { Database = name };
+        return new TestDatabase(StorageSettings.From("Postgres", builder.ToString(), Path.GetTempPath()), null, name);
+    }
+
+    public static string AdminConnectionString() =>
+        Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } cs
+            ? cs
+            : throw new InvalidOperationException(
+                $"{PostgresVariable} is not set. PostgreSQL tests need a server: run the README's test command (scripts/test.sh), which starts one.");
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_sqliteFile is not null)
+        {
+            SqliteConnection.ClearAllPools();
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            {
+                File.Delete(_sqliteFile + suffix);
+            }
+        }
+
+        if (_pgName is not null)
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var connection = new NpgsqlConnection(AdminConnectionString());
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_pgName} WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+}

@@ -9,7 +9,8 @@ public static class CatalogEndpoints
 {
     public static IEndpointRouteBuilder MapCatalog(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/regions/{code}").WithTags("Catalog").AllowAnonymous().WithETag();
+        var group = app.MapGroup("/api/regions/{code}").WithTags("Catalog").AllowAnonymous().WithETag()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/services", ListServices).WithName("ListServices")
             .WithSummary("The effective service items of a region, filtered by field and text (Chinese or English, substrings match).");
         group.MapGet("/services/{serviceCode}", GetService).WithName("GetService")

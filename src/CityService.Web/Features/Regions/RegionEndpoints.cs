@@ -8,7 +8,8 @@ public static class RegionEndpoints
 {
     public static IEndpointRouteBuilder MapRegions(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api").WithTags("Regions").AllowAnonymous().WithETag();
+        var group = app.MapGroup("/api").WithTags("Regions").AllowAnonymous().WithETag()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/cities", ListCities).WithName("ListCities").WithSummary("Cities a citizen can choose (municipalities, prefecture-level cities, pilot counties).");
         group.MapGet("/regions/locate", Locate).WithName("LocateRegion").WithSummary("The city a coordinate (GCJ-02) lies in: nearest city seat within 100 km.");
         group.MapGet("/regions/{code}", GetRegion).WithName("GetRegion").WithSummary("A region by its GB/T 2260 code, with its ancestors.");

@@ -1,0 +1,159 @@
+using CityService.Core.Storage;
+using Microsoft.Playwright;
+
+namespace CityService.BrowserTests.Infrastructure;
+
+/// <summary>
+/// One provider's browser test site: a fresh database, the real host on Kestrel at a loopback port,
+/// and Debian's Chromium driven by Playwright (never a downloaded browser). Each test opens its own
+/// phone-sized browser context, so cookies (city, language) never leak between tests.
+/// </summary>
+public abstract class BrowserSite(StorageProvider provider) : IAsyncLifetime
+{
+    public const string ChromiumVariable = "CITYSERVICE_CHROMIUM";
+    public const string ArtifactsVariable = "CITYSERVICE_ARTIFACTS";
+    public const string DefaultChromium = "/usr/bin/chromium";
+
+    private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+
+    private BrowserDatabase? _database;
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    /// <summary>The site's root, e.g. http://127.0.0.1:41234/.</summary>
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>"sqlite" or "postgres": names the screenshot folder.</summary>
+    public string Name => provider == StorageProvider.Sqlite ? "sqlite" : "postgres";
+
+    public string ScreenshotFolder { get; private set; } = null!;
+
+    /// <summary>The running host; its services are there for a test that needs to look behind the page.</summary>
+    public LiveServer? Server { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        // Cheap checks first, so a missing browser or database server fails fast with a clear message.
+        var chromium = ChromiumPath();
+        _database = await BrowserDatabase.CreateAsync(provider);
+
+        ScreenshotFolder = Path.Combine(ArtifactsFolder(), "screenshots", Name);
+        Directory.CreateDirectory(ScreenshotFolder);
+        foreach (var stale in Directory.EnumerateFiles(ScreenshotFolder, "*.png"))
+        {
+            File.Delete(stale);
+        }
+
+        Server = new LiveServer(_database.Settings);
+        BaseAddress = Server.Start();
+
+        Assertions.SetDefaultExpectTimeout(10_000);
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = chromium,
+            Headless = true,
+            Timeout = 30_000,
+            Args =
+            [
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ],
+        });
+    }
+
+    /// <summary>A fresh browser context shaped like a phone (390×844, touch), Chinese locale, with the site as base URL.</summary>
+    public async Task<IBrowserContext> NewPhoneAsync(bool javaScript = true)
+    {
+        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 390, Height = 844 },
+            DeviceScaleFactor = 2,
+            IsMobile = true,
+            HasTouch = true,
+            Locale = "zh-CN",
+            TimezoneId = "Asia/Shanghai",
+            JavaScriptEnabled = javaScript,
+        });
+        context.SetDefaultTimeout(15_000);
+        context.SetDefaultNavigationTimeout(15_000);
+        return context;
+    }
+
+    /// <summary>Saves a full-page PNG as screenshots/&lt;provider&gt;/&lt;step&gt;.png and asserts it was written.</summary>
+    public async Task<string> ScreenshotAsync(IPage page, string step)
+    {
+        var file = Path.Combine(ScreenshotFolder, step + ".png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = file, FullPage = true, Type = ScreenshotType.Png });
+        var info = new FileInfo(file);
+        Assert.True(info.Exists, $"Screenshot {file} was not written.");
+        Assert.True(info.Length > PngSignature.Length, $"Screenshot {file} is empty.");
+        var head = new byte[PngSignature.Length];
+        await using (var stream = info.OpenRead())
+        {
+            await stream.ReadExactlyAsync(head);
+        }
+
+        Assert.Equal(PngSignature, head);
+        return file;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.CloseAsync();
+        }
+
+        _playwright?.Dispose();
+        if (Server is not null)
+        {
+            await Server.DisposeAsync();
+        }
+
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+
+    private static string ChromiumPath()
+    {
+        var path = Environment.GetEnvironmentVariable(ChromiumVariable) is { Length: > 0 } configured ? configured : DefaultChromium;
+        return File.Exists(path)
+            ? path
+            : throw new InvalidOperationException(
+                $"Chromium was not found at '{path}'. Install Debian's package (apt-get install chromium) or set {ChromiumVariable} "
+                + "to the browser's path; the browser tests never download a browser.");
+    }
+
+    /// <summary>CITYSERVICE_ARTIFACTS, else the repository's artifacts folder (found by walking up to CityService.slnx).</summary>
+    private static string ArtifactsFolder()
+    {
+        if (Environment.GetEnvironmentVariable(ArtifactsVariable) is { Length: > 0 } configured)
+        {
+            return Path.GetFullPath(configured);
+        }
+
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "CityService.slnx")))
+            {
+                return Path.Combine(dir.FullName, "artifacts");
+            }
+        }
+
+        throw new InvalidOperationException($"Cannot find the repository root (CityService.slnx) above {AppContext.BaseDirectory}; set {ArtifactsVariable}.");
+    }
+}
+
+public sealed class SqliteSite() : BrowserSite(StorageProvider.Sqlite);
+
+public sealed class PostgresSite() : BrowserSite(StorageProvider.Postgres);

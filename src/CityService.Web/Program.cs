@@ -1,11 +1,13 @@
 using CityService.Web.Features.Catalog;
 using CityService.Web.Features.Health;
+using CityService.Web.Features.Identity;
 using CityService.Web.Features.Regions;
 using CityService.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
 var storage = builder.AddStorage();
 builder.AddWebParts();
+builder.AddIdentityParts();
 
 var app = builder.Build();
 if (!await app.PrepareDatabaseAsync(args))
@@ -17,6 +19,8 @@ app.UseErrorAnswers();
 app.UseRequestLocalization();
 app.UseStaticFiles();
 app.UseRouting();
+app.UseAuthentication();
+app.UseAuthorization();
 
 app.MapOpenApi().AllowAnonymous();
 app.UseSwaggerUI(o =>
@@ -27,6 +31,7 @@ app.UseSwaggerUI(o =>
 app.MapHealth();
 app.MapRegions();
 app.MapCatalog();
+app.MapIdentity();
 app.MapRazorPages().AllowAnonymous();
 
 app.AnnounceAddresses(storage);

@@ -5,6 +5,8 @@ public enum ErrorKind
     Invalid,
     NotFound,
     Conflict,
+    Forbidden,
+    RateLimited,
 }
 
 /// <summary>
@@ -13,8 +15,17 @@ public enum ErrorKind
 /// </summary>
 public sealed record Error(ErrorKind Kind, string Code, LocalizedText Message, string? Parameter = null)
 {
+    /// <summary>For <see cref="ErrorKind.RateLimited"/>: when the caller may try again.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>Extra machine-readable facts for the problem detail (e.g. the assurance level required).</summary>
+    public IReadOnlyDictionary<string, object>? Extensions { get; init; }
+
     public static Error Invalid(string parameter, string code, string zh, string en) =>
         new(ErrorKind.Invalid, code, new LocalizedText(zh, en), parameter);
+
+    public static Error RateLimited(string code, string zh, string en, TimeSpan retryAfter) =>
+        new(ErrorKind.RateLimited, code, new LocalizedText(zh, en)) { RetryAfter = retryAfter };
 
     public static Error NotFound(string code, string zh, string en, string? parameter = null) =>
         new(ErrorKind.NotFound, code, new LocalizedText(zh, en), parameter);

@@ -2,7 +2,10 @@ using System.Text;
 using System.Text.Json;
 using CityService.Core.Catalog;
 using CityService.Core.Common;
+using CityService.Core.Identity;
 using CityService.Core.Regions;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -13,7 +16,7 @@ namespace CityService.Core.Storage;
 /// One model for both providers. The schema itself comes from the SQL scripts in Storage/Migrations
 /// (see docs/decisions/002-sql-migrations.md); names here must match them, which a test checks.
 /// </summary>
-public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : DbContext(options)
+public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : IdentityUserContext<Account, Guid>(options)
 {
     public DbSet<Region> Regions => Set<Region>();
 
@@ -23,9 +26,58 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : DbC
 
     public DbSet<ServiceOverride> ServiceOverrides => Set<ServiceOverride>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    public DbSet<Account> Accounts => Set<Account>();
+
+    public DbSet<OtpChallenge> OtpChallenges => Set<OtpChallenge>();
+
+    public DbSet<DataProtectionKeyRow> DataProtectionKeys => Set<DataProtectionKeyRow>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
     {
-        modelBuilder.Entity<Region>(e =>
+        base.OnModelCreating(builder); // ASP.NET Core Identity's user, claim, login and token tables
+
+        builder.Entity<Account>(e =>
+        {
+            e.ToTable("accounts");
+            e.Property(a => a.Kind).HasConversion<string>();
+            e.Property(a => a.AssuranceLevel).HasConversion<string>();
+            e.HasIndex(a => a.NormalizedUserName).IsUnique().HasDatabaseName("ux_accounts_normalized_user_name");
+            e.HasIndex(a => a.NormalizedEmail).HasDatabaseName("ix_accounts_normalized_email");
+            e.HasIndex(a => a.PhoneIndex).IsUnique().HasDatabaseName("ux_accounts_phone_index");
+            e.HasIndex(a => a.IdNumberIndex).IsUnique().HasDatabaseName("ux_accounts_id_number_index");
+        });
+        builder.Entity<IdentityUserClaim<Guid>>(e =>
+        {
+            e.ToTable("account_claims");
+            e.HasIndex(c => c.UserId).HasDatabaseName("ix_account_claims_user_id");
+        });
+        builder.Entity<IdentityUserLogin<Guid>>(e =>
+        {
+            e.ToTable("account_logins");
+            e.HasIndex(l => l.UserId).HasDatabaseName("ix_account_logins_user_id");
+        });
+        builder.Entity<IdentityUserToken<Guid>>(e => e.ToTable("account_tokens"));
+
+        builder.Entity<OtpChallenge>(e =>
+        {
+            e.ToTable("otp_challenges");
+            e.HasKey(o => o.Id);
+
+            // Stored as unix milliseconds so "sent in the last hour" translates on SQLite too.
+            e.Property(o => o.CreatedAt).HasConversion(UnixMilliseconds);
+            e.Property(o => o.ExpiresAt).HasConversion(UnixMilliseconds);
+            e.Property(o => o.ConsumedAt).HasConversion(UnixMilliseconds);
+            e.HasIndex(o => new { o.PhoneIndex, o.CreatedAt }).HasDatabaseName("ix_otp_challenges_phone_created");
+            e.HasIndex(o => new { o.ClientIndex, o.CreatedAt }).HasDatabaseName("ix_otp_challenges_client_created");
+        });
+
+        builder.Entity<DataProtectionKeyRow>(e =>
+        {
+            e.ToTable("data_protection_keys");
+            e.HasKey(k => k.FriendlyName);
+        });
+
+        builder.Entity<Region>(e =>
         {
             e.ToTable("regions");
             e.HasKey(r => r.Code);
@@ -36,14 +88,14 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : DbC
             e.HasIndex(r => r.ParentCode).HasDatabaseName("ix_regions_parent_code");
         });
 
-        modelBuilder.Entity<Department>(e =>
+        builder.Entity<Department>(e =>
         {
             e.ToTable("departments");
             e.HasKey(d => new { d.RegionCode, d.Code });
             e.HasOne<Region>().WithMany().HasForeignKey(d => d.RegionCode).OnDelete(DeleteBehavior.Restrict);
         });
 
-        modelBuilder.Entity<ServiceItem>(e =>
+        builder.Entity<ServiceItem>(e =>
         {
             e.ToTable("service_items");
             e.HasKey(s => new { s.RegionCode, s.Code });
@@ -61,7 +113,7 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : DbC
             e.HasIndex(s => new { s.RegionCode, s.Field }).HasDatabaseName("ix_service_items_region_field");
         });
 
-        modelBuilder.Entity<ServiceOverride>(e =>
+        builder.Entity<ServiceOverride>(e =>
         {
             e.ToTable("service_overrides");
             e.HasKey(o => new { o.RegionCode, o.ServiceCode });
@@ -74,7 +126,7 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : DbC
             e.HasOne<Region>().WithMany().HasForeignKey(o => o.RegionCode).OnDelete(DeleteBehavior.Restrict);
         });
 
-        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        foreach (var entity in builder.Model.GetEntityTypes())
         {
             foreach (var property in entity.GetProperties())
             {
@@ -88,6 +140,9 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : DbC
         // Enums are stored by name (readable in SQL, safe to reorder in code).
         configurationBuilder.Properties<RegionLevel>().HaveConversion<string>();
     }
+
+    private static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, long> UnixMilliseconds =
+        new(v => v.ToUnixTimeMilliseconds(), v => DateTimeOffset.FromUnixTimeMilliseconds(v));
 
     internal static string SnakeCase(string name)
     {

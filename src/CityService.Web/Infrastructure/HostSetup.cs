@@ -45,6 +45,9 @@ public static class HostSetup
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
         });
         builder.Services.AddProblemDetails();
+
+        // Unreadable request bodies reach the exception handler as BadHttpRequestException and become 400 problems.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddExceptionHandler<Problems.ExceptionHandler>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {
@@ -89,7 +92,13 @@ public static class HostSetup
         var seedDemo = app.Configuration.GetValue("Seed:Demo", false);
         await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync(seedDemo, app.Lifetime.ApplicationStopping);
         _ = app.Services.GetRequiredService<RegionDirectory>();
-        return !args.Contains("migrate", StringComparer.OrdinalIgnoreCase);
+        if (args.Contains("migrate", StringComparer.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        _ = app.Services.GetRequiredService<Core.Identity.PersonalDataKeys>(); // fail fast on missing or bad keys
+        return true;
     }
 
     public static void AnnounceAddresses(this WebApplication app, StorageSettings storage)

@@ -20,9 +20,22 @@ public static partial class Problems
         {
             ErrorKind.NotFound => StatusCodes.Status404NotFound,
             ErrorKind.Conflict => StatusCodes.Status409Conflict,
+            ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+            ErrorKind.RateLimited => StatusCodes.Status429TooManyRequests,
             _ => StatusCodes.Status400BadRequest,
         };
-        return TypedResults.Problem(Build(http, status, error.Code, error.Message, error.Parameter));
+        if (error.RetryAfter is { } wait)
+        {
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+
+        var problem = Build(http, status, error.Code, error.Message, error.Parameter);
+        foreach (var (key, value) in error.Extensions ?? new Dictionary<string, object>())
+        {
+            problem.Extensions[key] = value;
+        }
+
+        return TypedResults.Problem(problem);
     }
 
     public static ProblemDetails Build(HttpContext http, int status, string code, LocalizedText message, string? parameter = null)
@@ -55,6 +68,8 @@ public static partial class Problems
         var status = http.Response.StatusCode;
         var (code, message) = status switch
         {
+            401 => ("auth.required", new LocalizedText("请先登录，或提供有效的访问令牌。", "Sign in first, or send a valid access token.")),
+            403 => ("auth.forbidden", new LocalizedText("您没有执行此操作的权限。", "You are not allowed to do this.")),
             404 => ("http.not-found", new LocalizedText("没有这个地址。", "There is nothing at this address.")),
             405 => ("http.method-not-allowed", new LocalizedText("此地址不支持该请求方法。", "This address does not accept that HTTP method.")),
             415 => ("http.unsupported-media-type", new LocalizedText("不支持的内容类型。", "Unsupported content type.")),

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using CityService.Core.Storage;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -31,5 +32,8 @@ public sealed class LiveServer(StorageSettings storage) : WebApplicationFactory<
         builder.UseSetting("Storage:Provider", storage.Provider.ToString());
         builder.UseSetting("ConnectionStrings:Main", storage.ConnectionString);
         builder.UseSetting("Seed:Demo", "true");
+        builder.UseSetting("Identity:PersonalData:ActiveKey", "t1");
+        builder.UseSetting("Identity:PersonalData:Keys:t1", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        builder.UseSetting("Identity:PersonalData:BlindIndexKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
     }
 }

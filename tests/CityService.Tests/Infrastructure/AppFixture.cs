@@ -1,8 +1,13 @@
 using System.Net.Http.Headers;
 using CityService.Core.Storage;
 using Microsoft.AspNetCore.Hosting;
+using System.Security.Cryptography;
+using CityService.Core.Common;
+using CityService.Core.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CityService.Tests.Infrastructure;
 
@@ -16,6 +21,12 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
     public StorageProvider Provider => provider;
 
     public StorageSettings Storage => _database!.Settings;
+
+    /// <summary>The fixture's clock; tests move it forward to expire codes and sessions.</summary>
+    public ManualTime Time { get; } = new();
+
+    /// <summary>Every text message the platform sent (instead of a real SMS gateway).</summary>
+    public CapturingSmsSender Sms { get; } = new();
 
     public HttpClient Client(string? language = null)
     {
@@ -34,7 +45,7 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync(provider);
-        App = new Factory(_database.Settings);
+        App = new Factory(_database.Settings, Time, Sms);
         _ = App.Server; // start the host: migrates and seeds
     }
 
@@ -44,7 +55,7 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
         await _database!.DisposeAsync();
     }
 
-    public sealed class Factory(StorageSettings storage) : WebApplicationFactory<Program>
+    public sealed class Factory(StorageSettings storage, ManualTime time, CapturingSmsSender sms) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -52,10 +63,60 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
             builder.UseSetting("Storage:Provider", storage.Provider.ToString());
             builder.UseSetting("ConnectionStrings:Main", storage.ConnectionString);
             builder.UseSetting("Seed:Demo", "true");
+            builder.UseSetting("Identity:PersonalData:ActiveKey", "t1");
+            builder.UseSetting("Identity:PersonalData:Keys:t1", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+            builder.UseSetting("Identity:PersonalData:BlindIndexKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+            builder.ConfigureTestServices(services =>
+            {
+                services.RemoveAll<TimeProvider>();
+                services.AddSingleton<TimeProvider>(time);
+                services.RemoveAll<ISmsSender>();
+                services.AddSingleton<ISmsSender>(sms);
+            });
         }
     }
 }
 
 public sealed class SqliteApp() : AppFixture(StorageProvider.Sqlite);
+
+/// <summary>A clock that stands still until a test moves it.</summary>
+public sealed class ManualTime : TimeProvider
+{
+    private DateTimeOffset _now = new(2026, 11, 22, 2, 0, 0, TimeSpan.Zero);
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
+}
+
+/// <summary>Stands in for an SMS gateway: keeps messages for the test and never logs them.</summary>
+public sealed partial class CapturingSmsSender : ISmsSender
+{
+    private readonly List<(string Phone, string Text)> _sent = [];
+
+    public bool WritesToLog => false;
+
+    public Task SendAsync(PhoneNumber to, LocalizedText message, CancellationToken ct)
+    {
+        lock (_sent)
+        {
+            _sent.Add((to.Value, message.Zh));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public string LastCodeFor(string phone)
+    {
+        lock (_sent)
+        {
+            var text = _sent.Last(m => m.Phone == phone).Text;
+            return SixDigits().Match(text).Value;
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\d{6}")]
+    private static partial System.Text.RegularExpressions.Regex SixDigits();
+}
 
 public sealed class PostgresApp() : AppFixture(StorageProvider.Postgres);

@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using CityService.Core.Common;
+using CityService.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace CityService.Core.Identity;
+
+/// <summary>
+/// Phone sign-in with one-time codes. Limits live in the database so every instance enforces the same:
+/// per phone one code a minute and ten an hour, per client address thirty an hour.
+/// </summary>
+public sealed class OtpService(CityDbContext db, PersonalDataProtector protector, ISmsSender sms, TimeProvider time)
+{
+    public static readonly TimeSpan PhoneInterval = TimeSpan.FromMinutes(1);
+    public const int PhonePerHour = 10;
+    public const int ClientPerHour = 30;
+
+    public async Task<Result<TimeSpan>> SendAsync(string? phoneInput, string clientAddress, CancellationToken ct)
+    {
+        var phone = PhoneNumber.Parse(phoneInput);
+        if (!phone.IsOk)
+        {
+            return phone.Error;
+        }
+
+        var now = time.GetUtcNow();
+        var hourAgo = now.AddHours(-1);
+        var phoneIndex = protector.BlindIndex(phone.Value.Value, "phone");
+        var clientIndex = protector.BlindIndex(clientAddress, "client-address");
+
+        var recent = await db.OtpChallenges.AsNoTracking()
+            .Where(o => o.PhoneIndex == phoneIndex && o.CreatedAt > hourAgo)
+            .Select(o => o.CreatedAt)
+            .ToListAsync(ct);
+        if (recent.Count > 0 && recent.Max() + PhoneInterval > now)
+        {
+            return TooMany(recent.Max() + PhoneInterval - now);
+        }
+
+        if (recent.Count >= PhonePerHour)
+        {
+            return TooMany(recent.Min().AddHours(1) - now);
+        }
+
+        var fromClient = await db.OtpChallenges.AsNoTracking()
+            .Where(o => o.ClientIndex == clientIndex && o.CreatedAt > hourAgo)
+            .Select(o => o.CreatedAt)
+            .ToListAsync(ct);
+        if (fromClient.Count >= ClientPerHour)
+        {
+            return TooMany(fromClient.Min().AddHours(1) - now);
+        }
+
+        var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("000000", CultureInfo.InvariantCulture);
+        var id = Guid.CreateVersion7(now);
+        db.OtpChallenges.Add(OtpChallenge.Issue(id, phoneIndex, clientIndex, Hash(id, code), now));
+        await db.SaveChangesAsync(ct);
+
+        await sms.SendAsync(phone.Value, new LocalizedText(
+            $"【城市服务】您的登录验证码是 {code}，5 分钟内有效。请勿告诉他人。",
+            $"[CityService] Your sign-in code is {code}. It is valid for 5 minutes. Do not share it."), ct);
+        return OtpChallenge.Lifetime;
+    }
+
+    /// <summary>Checks a code; on success the challenge is used up and the phone's account is returned (opened at L1 if new).</summary>
+    public async Task<Result<Account>> VerifyAsync(string? phoneInput, string? code, CancellationToken ct)
+    {
+        var phone = PhoneNumber.Parse(phoneInput);
+        if (!phone.IsOk)
+        {
+            return phone.Error;
+        }
+
+        if (code is not { Length: 6 } || !code.All(char.IsAsciiDigit))
+        {
+            return Error.Invalid("code", "otp.malformed", "验证码是 6 位数字。", "The code is six digits.");
+        }
+
+        var now = time.GetUtcNow();
+        var phoneIndex = protector.BlindIndex(phone.Value.Value, "phone");
+        var challenge = await db.OtpChallenges
+            .Where(o => o.PhoneIndex == phoneIndex)
+            .OrderByDescending(o => o.CreatedAt)
+            .FirstOrDefaultAsync(ct);
+        if (challenge is null || !challenge.IsOpen(now))
+        {
+            return challenge is { Attempts: >= OtpChallenge.MaxAttempts }
+                ? Error.Invalid("code", "otp.attempts-exhausted", "验证码错误次数过多，请重新获取验证码。", "Too many wrong codes; please request a new code.")
+                : Error.Invalid("code", "otp.expired", "验证码已失效或已使用，请重新获取。", "The code has expired or was already used; please request a new one.");
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(challenge.Id, code)), Encoding.ASCII.GetBytes(challenge.CodeHash)))
+        {
+            challenge.RecordWrongTry();
+            await db.SaveChangesAsync(ct);
+            var left = OtpChallenge.MaxAttempts - challenge.Attempts;
+            return left > 0
+                ? Error.Invalid("code", "otp.wrong", $"验证码不正确，还可尝试 {left} 次。", $"The code is wrong; {left} tries left.")
+                : Error.Invalid("code", "otp.attempts-exhausted", "验证码错误次数过多，请重新获取验证码。", "Too many wrong codes; please request a new code.");
+        }
+
+        challenge.Consume(now);
+        var account = await db.Accounts.FirstOrDefaultAsync(a => a.PhoneIndex == phoneIndex, ct);
+        if (account is null)
+        {
+            account = Account.Open(AccountKind.Citizen, phoneIndex, protector.Encrypt(phone.Value.Value, "phone"), now);
+            account.NormalizedUserName = account.UserName!.ToUpperInvariant();
+            db.Accounts.Add(account);
+        }
+
+        await db.SaveChangesAsync(ct);
+        return account;
+    }
+
+    private string Hash(Guid challengeId, string code) => protector.BlindIndex(challengeId.ToString("N") + ":" + code, "otp");
+
+    private static Error TooMany(TimeSpan wait)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        return Error.RateLimited("otp.too-many",
+            $"发送验证码过于频繁，请 {seconds} 秒后再试。",
+            $"Too many codes requested; try again in {seconds} seconds.",
+            TimeSpan.FromSeconds(seconds));
+    }
+}

@@ -1,0 +1,91 @@
+using System.Security.Claims;
+using CityService.Core.Identity;
+using CityService.Core.Storage;
+using CityService.Web.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace CityService.Web.Features.Identity;
+
+public sealed record OtpRequest(string? Phone);
+
+public sealed record OtpSent(int ExpiresInSeconds);
+
+public sealed record OtpVerifyRequest(string? Phone, string? Code);
+
+/// <summary>The signed-in person as they see themselves: personal data masked, even to the owner in this view.</summary>
+public sealed record ProfileDto(
+    Guid Id,
+    AccountKind Kind,
+    AssuranceLevel AssuranceLevel,
+    string PhoneMasked,
+    string? NameMasked,
+    string? IdNumberMasked,
+    DateTimeOffset? IdVerifiedAt,
+    DateTimeOffset? FaceVerifiedAt,
+    bool HasPassword);
+
+public static class AuthEndpoints
+{
+    public static IEndpointRouteBuilder MapIdentity(this IEndpointRouteBuilder app)
+    {
+        var auth = app.MapGroup("/api/auth").WithTags("Identity").AllowAnonymous()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        auth.MapPost("/otp", SendCode).WithName("SendSignInCode").WithSummary("Sends a 6-digit sign-in code to a phone (valid 5 minutes).");
+        auth.MapPost("/otp/verify", VerifyCode).WithName("VerifySignInCode").WithSummary("Checks the code and returns a bearer token for the API.");
+
+        var me = app.MapGroup("/api/me").WithTags("Identity").RequireAuthorization(IdentitySetup.CitizenPolicy)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        me.MapGet("", GetProfile).WithName("GetProfile").WithSummary("The signed-in citizen's profile with assurance level; personal data masked.");
+        return app;
+    }
+
+    public static async Task<Results<Accepted<OtpSent>, ProblemHttpResult>> SendCode(OtpRequest request, OtpService otp, HttpContext http, CancellationToken ct)
+    {
+        var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var sent = await otp.SendAsync(request.Phone, client, ct);
+        return sent.IsOk
+            ? TypedResults.Accepted((string?)null, new OtpSent((int)sent.Value.TotalSeconds))
+            : Problems.From(sent.Error, http);
+    }
+
+    public static async Task<Results<SignInHttpResult, ProblemHttpResult>> VerifyCode(OtpVerifyRequest request, OtpService otp, HttpContext http, CancellationToken ct)
+    {
+        var account = await otp.VerifyAsync(request.Phone, request.Code, ct);
+        return account.IsOk
+            ? TypedResults.SignIn(IdentitySetup.Principal(account.Value, IdentityConstants.BearerScheme), authenticationScheme: IdentityConstants.BearerScheme)
+            : Problems.From(account.Error, http);
+    }
+
+    public static async Task<Results<Ok<ProfileDto>, ProblemHttpResult>> GetProfile(
+        ClaimsPrincipal user, CityDbContext db, PersonalDataProtector protector, HttpContext http, CancellationToken ct)
+    {
+        var id = user.AccountId();
+        var account = id is null ? null : await db.Accounts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
+        if (account is null || account.SecurityStamp != user.FindFirstValue(AccountClaims.SecurityStamp))
+        {
+            return Problems.From(new Core.Common.Error(Core.Common.ErrorKind.Forbidden, "auth.session-ended",
+                new("登录状态已失效，请重新登录。", "Your session has ended; please sign in again.")), http);
+        }
+
+        return TypedResults.Ok(ToProfile(account, protector));
+    }
+
+    public static ProfileDto ToProfile(Account account, PersonalDataProtector protector)
+    {
+        var phone = protector.Decrypt(account.PhoneCipher, "phone");
+        var name = account.NameCipher is { } n ? protector.Decrypt(n, "name") : null;
+        var idNumber = account.IdNumberCipher is { } c ? protector.Decrypt(c, "id-number") : null;
+        return new ProfileDto(
+            account.Id,
+            account.Kind,
+            account.AssuranceLevel,
+            phone[..3] + "****" + phone[^4..],
+            name is null ? null : name[..1] + new string('*', Math.Max(1, name.Length - 1)),
+            idNumber is null ? null : ResidentIdNumber.Mask(idNumber),
+            account.IdVerifiedAt,
+            account.FaceVerifiedAt,
+            account.PasswordHash is not null);
+    }
+}

@@ -24,7 +24,7 @@ public sealed class AuthorizationCoverageTests(SqliteApp app) : IClassFixture<Sq
     public void Profile_endpoints_require_the_citizen_policy()
     {
         var me = app.App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Single(e => e.RoutePattern.RawText == "/api/me");
+            .Single(e => e.RoutePattern.RawText?.TrimEnd('/') == "/api/me");
         Assert.Null(me.Metadata.GetMetadata<IAllowAnonymous>());
         Assert.Contains(me.Metadata.GetOrderedMetadata<IAuthorizeData>(), a => a.Policy == "citizen");
     }

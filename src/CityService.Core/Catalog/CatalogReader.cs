@@ -142,6 +142,7 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
                 new LocalizedText(definition.NameZh, definition.NameEn),
                 new LocalizedText(definition.DescriptionZh, definition.DescriptionEn),
                 guide,
+                definition.RequiredLevel,
                 updated));
         }
 

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using CityService.Core.Common;
+using CityService.Core.Identity;
 
 namespace CityService.Core.Catalog;
 
@@ -10,7 +11,12 @@ public sealed record CatalogSeedData(
     IReadOnlyList<CatalogSeedData.ItemRow> Items,
     IReadOnlyList<CatalogSeedData.OverrideRow> Overrides)
 {
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { AllowTrailingCommas = true, ReadCommentHandling = JsonCommentHandling.Skip };
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        AllowTrailingCommas = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
 
     public static CatalogSeedData Load()
     {
@@ -44,7 +50,8 @@ public sealed record CatalogSeedData(
         Visits Visits,
         IReadOnlyList<OnlineMode> Online,
         string? ExternalUrl,
-        IReadOnlyList<string> Keywords)
+        IReadOnlyList<string> Keywords,
+        AssuranceLevel? RequiredLevel = null)
     {
         public ServiceGuide Guide => new(Materials, Fee.ToFee(), LegalBasis, PromisedDays, Visits, Online, ExternalUrl, Keywords);
     }

@@ -18,9 +18,15 @@ public static class CatalogSeeder
         var now = time.GetUtcNow();
         var data = CatalogSeedData.Load();
         db.Departments.AddRange(data.Departments.Select(d => new Department(d.Region, d.Code, d.NameZh, d.NameEn)));
-        db.ServiceItems.AddRange(data.Items.Select(i => new ServiceItem(
-            i.Region, i.Code, i.Field, (i.DepartmentRegion, i.Department),
-            new(i.NameZh, i.NameEn), new(i.DescriptionZh, i.DescriptionEn), i.Guide, now)));
+        foreach (var i in data.Items)
+        {
+            var item = new ServiceItem(
+                i.Region, i.Code, i.Field, (i.DepartmentRegion, i.Department),
+                new(i.NameZh, i.NameEn), new(i.DescriptionZh, i.DescriptionEn), i.Guide, now);
+            item.RequireLevel(i.RequiredLevel ?? Identity.AssuranceLevel.L1, now);
+            db.ServiceItems.Add(item);
+        }
+
         foreach (var o in data.Overrides)
         {
             var row = new ServiceOverride(o.Region, o.Service, now);

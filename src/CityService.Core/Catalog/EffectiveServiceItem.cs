@@ -1,4 +1,5 @@
 using CityService.Core.Common;
+using CityService.Core.Identity;
 
 namespace CityService.Core.Catalog;
 
@@ -14,6 +15,7 @@ public sealed record EffectiveServiceItem(
     LocalizedText Name,
     LocalizedText Description,
     ServiceGuide Guide,
+    AssuranceLevel RequiredLevel,
     DateTimeOffset UpdatedAt)
 {
     public bool Matches(string query) =>

@@ -1,4 +1,5 @@
 using CityService.Core.Common;
+using CityService.Core.Identity;
 
 namespace CityService.Core.Catalog;
 
@@ -75,6 +76,11 @@ public sealed class ServiceItem
     public IReadOnlyList<string> Keywords { get; private set; }
 
     public DateTimeOffset UpdatedAt { get; private set; }
+
+    /// <summary>The assurance level a citizen needs to start this service (L1 unless the law asks for a verified identity).</summary>
+    public AssuranceLevel RequiredLevel { get; private set; } = AssuranceLevel.L1;
+
+    public void RequireLevel(AssuranceLevel level, DateTimeOffset now) => (RequiredLevel, UpdatedAt) = (level, now);
 
     public ServiceGuide Guide => new(
         Materials, new Fee(FeeKind, FeeFen), new LocalizedText(LegalBasisZh, LegalBasisEn), PromisedDays, Visits, OnlineModes, ExternalUrl, Keywords);

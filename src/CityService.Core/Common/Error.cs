@@ -7,6 +7,7 @@ public enum ErrorKind
     Conflict,
     Forbidden,
     RateLimited,
+    Unavailable,
 }
 
 /// <summary>

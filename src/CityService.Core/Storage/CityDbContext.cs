@@ -32,6 +32,10 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Ide
 
     public DbSet<DataProtectionKeyRow> DataProtectionKeys => Set<DataProtectionKeyRow>();
 
+    public DbSet<IdentityVerification> IdentityVerifications => Set<IdentityVerification>();
+
+    public DbSet<FaceChallenge> FaceChallenges => Set<FaceChallenge>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder); // ASP.NET Core Identity's user, claim, login and token tables
@@ -71,6 +75,26 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Ide
             e.HasIndex(o => new { o.ClientIndex, o.CreatedAt }).HasDatabaseName("ix_otp_challenges_client_created");
         });
 
+        builder.Entity<IdentityVerification>(e =>
+        {
+            e.ToTable("identity_verifications");
+            e.HasKey(v => v.Id);
+            e.Property(v => v.Kind).HasConversion<string>();
+            e.Property(v => v.At).HasConversion(UnixMilliseconds);
+            e.HasOne<Account>().WithMany().HasForeignKey(v => v.AccountId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(v => new { v.AccountId, v.At }).HasDatabaseName("ix_identity_verifications_account_at");
+        });
+
+        builder.Entity<FaceChallenge>(e =>
+        {
+            e.ToTable("face_challenges");
+            e.HasKey(c => c.Id);
+            e.Property(c => c.ExpiresAt).HasConversion(UnixMilliseconds);
+            e.Property(c => c.UsedAt).HasConversion(UnixMilliseconds);
+            e.HasOne<Account>().WithMany().HasForeignKey(c => c.AccountId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(c => new { c.AccountId, c.Nonce }).IsUnique().HasDatabaseName("ux_face_challenges_account_nonce");
+        });
+
         builder.Entity<DataProtectionKeyRow>(e =>
         {
             e.ToTable("data_protection_keys");
@@ -100,6 +124,7 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Ide
             e.ToTable("service_items");
             e.HasKey(s => new { s.RegionCode, s.Code });
             e.Ignore(s => s.Guide);
+            e.Property(s => s.RequiredLevel).HasConversion<string>();
             e.Property(s => s.Field).HasConversion(new Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<ServiceField, string>(
                 f => f.Slug(), s => ServiceFields.FromSlug(s) ?? ServiceField.SocialSecurity));
             e.Property(s => s.FeeKind).HasConversion<string>();

@@ -22,6 +22,7 @@ public static partial class Problems
             ErrorKind.Conflict => StatusCodes.Status409Conflict,
             ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
             ErrorKind.RateLimited => StatusCodes.Status429TooManyRequests,
+            ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
             _ => StatusCodes.Status400BadRequest,
         };
         if (error.RetryAfter is { } wait)

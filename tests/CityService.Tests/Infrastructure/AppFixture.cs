@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using System.Security.Cryptography;
 using CityService.Core.Common;
 using CityService.Core.Identity;
+using CityService.RegistrySimulator;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,20 +43,26 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
     public T Service<T>()
         where T : notnull => App.Services.GetRequiredService<T>();
 
+    /// <summary>The population registry simulator, running as its own endpoint that the platform reaches over HTTP.</summary>
+    public RegistrySimulatorHost Registry { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync(provider);
-        App = new Factory(_database.Settings, Time, Sms);
+        var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        Registry = await RegistrySimulatorHost.StartAsync(RegistrySimulatorOptions.ForClient("platform-tests", secret), Time);
+        App = new Factory(_database.Settings, Time, Sms, Registry.BaseAddress, secret);
         _ = App.Server; // start the host: migrates and seeds
     }
 
     public async Task DisposeAsync()
     {
         await App.DisposeAsync();
+        await Registry.DisposeAsync();
         await _database!.DisposeAsync();
     }
 
-    public sealed class Factory(StorageSettings storage, ManualTime time, CapturingSmsSender sms) : WebApplicationFactory<Program>
+    public sealed class Factory(StorageSettings storage, ManualTime time, CapturingSmsSender sms, Uri registry, string registrySecret) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -66,6 +73,10 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
             builder.UseSetting("Identity:PersonalData:ActiveKey", "t1");
             builder.UseSetting("Identity:PersonalData:Keys:t1", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
             builder.UseSetting("Identity:PersonalData:BlindIndexKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+            builder.UseSetting("Registry:Mode", "Http");
+            builder.UseSetting("Registry:BaseUrl", registry.ToString());
+            builder.UseSetting("Registry:ClientId", "platform-tests");
+            builder.UseSetting("Registry:Secret", registrySecret);
             builder.ConfigureTestServices(services =>
             {
                 services.RemoveAll<TimeProvider>();

@@ -1,5 +1,6 @@
 using CityService.Core.Catalog;
 using CityService.Core.Common;
+using CityService.Core.Identity;
 
 namespace CityService.Web.Features.Catalog;
 
@@ -25,11 +26,12 @@ public sealed record ServiceSummaryDto(
     int PromisedDays,
     Visits Visits,
     IReadOnlyList<OnlineMode> Online,
+    AssuranceLevel RequiredLevel,
     string DefinedIn)
 {
     public static ServiceSummaryDto From(EffectiveServiceItem i) => new(
         i.Code, i.Field, i.Name.Zh, i.Name.En, i.Description.Zh, i.Description.En, DepartmentDto.From(i.Department),
-        FeeDto.From(i.Guide.Fee), i.Guide.PromisedDays, i.Guide.Visits, i.Guide.Online, i.DefinedIn);
+        FeeDto.From(i.Guide.Fee), i.Guide.PromisedDays, i.Guide.Visits, i.Guide.Online, i.RequiredLevel, i.DefinedIn);
 }
 
 public sealed record GuideDto(
@@ -55,15 +57,19 @@ public sealed record ServiceDetailDto(
     string DescriptionEn,
     DepartmentDto Department,
     GuideDto Guide,
+    AssuranceLevel RequiredLevel,
     string DefinedIn,
     IReadOnlyList<string> OverriddenIn,
     DateTimeOffset UpdatedAt)
 {
     public static ServiceDetailDto From(string regionCode, EffectiveServiceItem i) => new(
         i.Code, regionCode, i.Field, i.Name.Zh, i.Name.En, i.Description.Zh, i.Description.En,
-        DepartmentDto.From(i.Department), GuideDto.From(i.Guide), i.DefinedIn, i.OverriddenIn, i.UpdatedAt);
+        DepartmentDto.From(i.Department), GuideDto.From(i.Guide), i.RequiredLevel, i.DefinedIn, i.OverriddenIn, i.UpdatedAt);
 }
 
 public sealed record ServiceListDto(IReadOnlyList<ServiceSummaryDto> Items, int Total, int Page, int PageSize);
 
 public sealed record FieldCountDto(ServiceField Field, string NameZh, string NameEn, int Count);
+
+/// <summary>Whether the signed-in citizen may start the service now.</summary>
+public sealed record EligibilityDto(bool Allowed, AssuranceLevel RequiredLevel, AssuranceLevel CurrentLevel);

@@ -1,7 +1,12 @@
+using System.Security.Claims;
 using CityService.Core.Catalog;
+using CityService.Core.Identity;
 using CityService.Core.Regions;
+using CityService.Core.Storage;
+using CityService.Web.Features.Identity;
 using CityService.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
 
 namespace CityService.Web.Features.Catalog;
 
@@ -17,7 +22,36 @@ public static class CatalogEndpoints
             .WithSummary("One effective service item with its guide, as the region sees it.");
         group.MapGet("/fields", CountFields).WithName("CountServiceFields")
             .WithSummary("The 12 service fields with the number of items each has in the region.");
+
+        var citizen = app.MapGroup("/api/regions/{code}/services/{serviceCode}").WithTags("Catalog")
+            .RequireAuthorization(IdentitySetup.CitizenPolicy)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        citizen.MapGet("/eligibility", CheckEligibility).WithName("CheckServiceEligibility")
+            .WithSummary("Whether the signed-in citizen's assurance level allows starting this service; 403 names the level required.");
         return app;
+    }
+
+    public static async Task<Results<Ok<EligibilityDto>, ProblemHttpResult>> CheckEligibility(
+        string code, string serviceCode, ClaimsPrincipal user, RegionDirectory regions, CatalogReader catalog,
+        CityDbContext db, HttpContext http, CancellationToken ct)
+    {
+        var region = regions.Get(code);
+        if (!region.IsOk)
+        {
+            return Problems.From(region.Error, http);
+        }
+
+        var item = await catalog.GetAsync(region.Value.Code, serviceCode, ct);
+        if (!item.IsOk)
+        {
+            return Problems.From(item.Error, http);
+        }
+
+        var accountId = user.AccountId();
+        var level = await db.Accounts.Where(a => a.Id == accountId).Select(a => a.AssuranceLevel).SingleAsync(ct);
+        return AssuranceRequirement.Check(item.Value.RequiredLevel, level) is { } missing
+            ? Problems.From(missing, http)
+            : TypedResults.Ok(new EligibilityDto(true, item.Value.RequiredLevel, level));
     }
 
     public static async Task<Results<Ok<ServiceListDto>, ProblemHttpResult>> ListServices(

@@ -14,6 +14,12 @@ public sealed record OtpSent(int ExpiresInSeconds);
 
 public sealed record OtpVerifyRequest(string? Phone, string? Code);
 
+public sealed record IdVerificationRequest(string? Name, string? IdNumber);
+
+public sealed record FaceChallengeDto(string Nonce, DateTimeOffset ExpiresAt);
+
+public sealed record FaceVerificationRequest(string? Nonce, string? Image);
+
 /// <summary>The signed-in person as they see themselves: personal data masked, even to the owner in this view.</summary>
 public sealed record ProfileDto(
     Guid Id,
@@ -38,6 +44,12 @@ public static class AuthEndpoints
         var me = app.MapGroup("/api/me").WithTags("Identity").RequireAuthorization(IdentitySetup.CitizenPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         me.MapGet("", GetProfile).WithName("GetProfile").WithSummary("The signed-in citizen's profile with assurance level; personal data masked.");
+        me.MapPost("/verification/id", VerifyIdNumber).WithName("VerifyIdNumber")
+            .WithSummary("Level 2: the population registry confirms name and resident ID number.");
+        me.MapPost("/verification/face/challenge", StartFace).WithName("StartFaceVerification")
+            .WithSummary("A single-use nonce the live photo is bound to (valid 3 minutes).");
+        me.MapPost("/verification/face", VerifyFace).WithName("VerifyFace")
+            .WithSummary("Level 3: the registry matches a live photo (base64 PNG) against its reference photo; the photo is not kept.");
         return app;
     }
 
@@ -70,6 +82,27 @@ public static class AuthEndpoints
         }
 
         return TypedResults.Ok(ToProfile(account, protector));
+    }
+
+    public static async Task<Results<Ok<ProfileDto>, ProblemHttpResult>> VerifyIdNumber(
+        IdVerificationRequest request, ClaimsPrincipal user, IdentityVerificationService verification, PersonalDataProtector protector, HttpContext http, CancellationToken ct)
+    {
+        var account = await verification.VerifyIdNumberAsync(user.AccountId()!.Value, request.Name, request.IdNumber, ct);
+        return account.IsOk ? TypedResults.Ok(ToProfile(account.Value, protector)) : Problems.From(account.Error, http);
+    }
+
+    public static async Task<Results<Ok<FaceChallengeDto>, ProblemHttpResult>> StartFace(
+        ClaimsPrincipal user, IdentityVerificationService verification, HttpContext http, CancellationToken ct)
+    {
+        var challenge = await verification.StartFaceAsync(user.AccountId()!.Value, ct);
+        return challenge.IsOk ? TypedResults.Ok(new FaceChallengeDto(challenge.Value.Nonce, challenge.Value.ExpiresAt)) : Problems.From(challenge.Error, http);
+    }
+
+    public static async Task<Results<Ok<ProfileDto>, ProblemHttpResult>> VerifyFace(
+        FaceVerificationRequest request, ClaimsPrincipal user, IdentityVerificationService verification, PersonalDataProtector protector, HttpContext http, CancellationToken ct)
+    {
+        var account = await verification.VerifyFaceAsync(user.AccountId()!.Value, request.Nonce, request.Image, ct);
+        return account.IsOk ? TypedResults.Ok(ToProfile(account.Value, protector)) : Problems.From(account.Error, http);
     }
 
     public static ProfileDto ToProfile(Account account, PersonalDataProtector protector)

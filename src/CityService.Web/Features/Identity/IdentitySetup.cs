@@ -26,6 +26,8 @@ public static class IdentitySetup
         services.AddSingleton(_ => PersonalDataKeysFrom(builder.Configuration)); // checked at start-up, after `migrate`
         services.AddSingleton<PersonalDataProtector>();
         services.AddScoped<OtpService>();
+        services.AddScoped<IdentityVerificationService>();
+        builder.AddPopulationRegistry();
         if (!services.Any(s => s.ServiceType == typeof(ISmsSender)))
         {
             services.AddSingleton<ISmsSender, ConsoleSmsSender>();

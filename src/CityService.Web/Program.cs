@@ -32,6 +32,7 @@ app.MapHealth();
 app.MapRegions();
 app.MapCatalog();
 app.MapIdentity();
+app.MapClients();
 app.MapRazorPages().AllowAnonymous();
 
 app.AnnounceAddresses(storage);

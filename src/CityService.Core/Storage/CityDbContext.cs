@@ -36,6 +36,12 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Ide
 
     public DbSet<FaceChallenge> FaceChallenges => Set<FaceChallenge>();
 
+    public DbSet<ApiClient> ApiClients => Set<ApiClient>();
+
+    public DbSet<UsedNonce> UsedNonces => Set<UsedNonce>();
+
+    public DbSet<StaffAssignment> StaffAssignments => Set<StaffAssignment>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder); // ASP.NET Core Identity's user, claim, login and token tables
@@ -93,6 +99,35 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Ide
             e.Property(c => c.UsedAt).HasConversion(UnixMilliseconds);
             e.HasOne<Account>().WithMany().HasForeignKey(c => c.AccountId).OnDelete(DeleteBehavior.Cascade);
             e.HasIndex(c => new { c.AccountId, c.Nonce }).IsUnique().HasDatabaseName("ux_face_challenges_account_nonce");
+        });
+
+        builder.Entity<ApiClient>(e =>
+        {
+            e.ToTable("api_clients");
+            e.HasKey(c => c.Id);
+            e.Property(c => c.Kind).HasConversion<string>();
+            Json(e.Property(c => c.Scopes));
+            e.Property(c => c.CreatedAt).HasConversion(UnixMilliseconds);
+        });
+
+        builder.Entity<UsedNonce>(e =>
+        {
+            e.ToTable("api_nonces");
+            e.HasKey(n => new { n.ClientId, n.Nonce });
+            e.Property(n => n.ExpiresAt).HasConversion(UnixMilliseconds);
+            e.HasIndex(n => n.ExpiresAt).HasDatabaseName("ix_api_nonces_expires_at");
+        });
+
+        builder.Entity<StaffAssignment>(e =>
+        {
+            e.ToTable("staff_assignments");
+            e.HasKey(a => new { a.RegionCode, a.DepartmentCode, a.AccountId, a.Role });
+            e.Property(a => a.Role).HasConversion(new Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<StaffRole, string>(
+                r => StaffRoles.Slug(r), s => StaffRoles.Parse(s)));
+            e.HasOne<Account>().WithMany().HasForeignKey(a => a.AccountId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Department>().WithMany().HasForeignKey(a => new { a.RegionCode, a.DepartmentCode }).OnDelete(DeleteBehavior.Restrict);
+            e.Property(a => a.GrantedAt).HasConversion(UnixMilliseconds);
+            e.HasIndex(a => a.AccountId).HasDatabaseName("ix_staff_assignments_account_id");
         });
 
         builder.Entity<DataProtectionKeyRow>(e =>

@@ -26,7 +26,7 @@ public static class CatalogEndpoints
         var citizen = app.MapGroup("/api/regions/{code}/services/{serviceCode}").WithTags("Catalog")
             .RequireAuthorization(IdentitySetup.CitizenPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
-        citizen.MapGet("/eligibility", CheckEligibility).WithName("CheckServiceEligibility")
+        citizen.MapGet("/eligibility", CheckEligibility).WithMetadata(new ChannelScope(Core.Identity.Scopes.ServicesStart)).WithName("CheckServiceEligibility")
             .WithSummary("Whether the signed-in citizen's assurance level allows starting this service; 403 names the level required.");
         return app;
     }

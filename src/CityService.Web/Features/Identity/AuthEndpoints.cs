@@ -43,7 +43,7 @@ public static class AuthEndpoints
 
         var me = app.MapGroup("/api/me").WithTags("Identity").RequireAuthorization(IdentitySetup.CitizenPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
-        me.MapGet("", GetProfile).WithName("GetProfile").WithSummary("The signed-in citizen's profile with assurance level; personal data masked.");
+        me.MapGet("", GetProfile).WithMetadata(new ChannelScope(Scopes.ProfileRead)).WithName("GetProfile").WithSummary("The signed-in citizen's profile with assurance level; personal data masked.");
         me.MapPost("/verification/id", VerifyIdNumber).WithName("VerifyIdNumber")
             .WithSummary("Level 2: the population registry confirms name and resident ID number.");
         me.MapPost("/verification/face/challenge", StartFace).WithName("StartFaceVerification")

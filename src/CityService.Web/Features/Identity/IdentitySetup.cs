@@ -2,6 +2,7 @@ using System.Security.Claims;
 using CityService.Core.Identity;
 using CityService.Core.Storage;
 using CityService.Web.Infrastructure;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -19,6 +20,8 @@ public static class IdentitySetup
     public const string Scheme = "cityservice";
 
     public const string CitizenPolicy = "citizen";
+    public const string ApiClientPolicy = "api-client";
+    public const string ChannelPolicy = "partner-channel";
 
     public static void AddIdentityParts(this WebApplicationBuilder builder)
     {
@@ -49,10 +52,11 @@ public static class IdentitySetup
 
         var secureCookies = !builder.Environment.IsDevelopment() && !builder.Environment.IsEnvironment("Testing");
         services.AddAuthentication(Scheme)
-            .AddPolicyScheme(Scheme, "Bearer token or session cookie", o => o.ForwardDefaultSelector = http =>
-                http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-                    ? IdentityConstants.BearerScheme
-                    : IdentityConstants.ApplicationScheme)
+            .AddPolicyScheme(Scheme, "Signed request, bearer token or session cookie", o => o.ForwardDefaultSelector = http =>
+                SignatureAuthenticationHandler.IsSigned(http.Request) ? SignatureAuthenticationHandler.SchemeName
+                : http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? IdentityConstants.BearerScheme
+                : IdentityConstants.ApplicationScheme)
+            .AddScheme<AuthenticationSchemeOptions, SignatureAuthenticationHandler>(SignatureAuthenticationHandler.SchemeName, null)
             .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = TimeSpan.FromHours(1))
             .AddCookie(IdentityConstants.ApplicationScheme, o =>
             {
@@ -75,17 +79,32 @@ public static class IdentitySetup
         // Instead every endpoint declares a policy or AllowAnonymous, which a test enforces for all endpoints.
         services.AddAuthorizationBuilder()
             .SetDefaultPolicy(new AuthorizationPolicyBuilder(Scheme).RequireAuthenticatedUser().Build())
-            .AddPolicy(CitizenPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireClaim(AccountClaims.Kind, nameof(AccountKind.Citizen)));
+            .AddPolicy(CitizenPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
+                .RequireClaim(AccountClaims.Kind, nameof(AccountKind.Citizen)).AddRequirements(new ChannelScopeRequirement()))
+            .AddPolicy(ApiClientPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireClaim(AccountClaims.Client))
+            .AddPolicy(ChannelPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
+                .RequireClaim(AccountClaims.ClientKind, nameof(ApiClientKind.PartnerChannel)).RequireClaim(AccountClaims.Scope, Scopes.CitizenLink));
+        services.AddSingleton<IAuthorizationHandler, ChannelScopeRequirement>();
+        services.AddScoped<ChannelLinking>();
     }
 
-    /// <summary>The claims a session or token carries: who, and what kind of account.</summary>
-    public static ClaimsPrincipal Principal(Account account, string scheme) => new(new ClaimsIdentity(
-        [
-            new Claim(ClaimTypes.NameIdentifier, account.Id.ToString()),
-            new Claim(AccountClaims.Kind, account.Kind.ToString()),
-            new Claim(AccountClaims.SecurityStamp, account.SecurityStamp ?? string.Empty),
-        ],
-        scheme));
+    /// <summary>The claims a session or token carries: who, and what kind of account; for a channel, which channel and scopes.</summary>
+    public static ClaimsPrincipal Principal(Account account, string scheme, string? channel = null, IEnumerable<string>? scopes = null)
+    {
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, account.Id.ToString()),
+            new(AccountClaims.Kind, account.Kind.ToString()),
+            new(AccountClaims.SecurityStamp, account.SecurityStamp ?? string.Empty),
+        };
+        if (channel is not null)
+        {
+            claims.Add(new Claim(AccountClaims.Channel, channel));
+            claims.AddRange((scopes ?? []).Select(s => new Claim(AccountClaims.Scope, s)));
+        }
+
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));
+    }
 
     public static Guid? AccountId(this ClaimsPrincipal user) =>
         Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : null;
@@ -122,4 +141,36 @@ public static class AccountClaims
 {
     public const string Kind = "cs:kind";
     public const string SecurityStamp = "cs:stamp";
+    public const string Client = "cs:client";
+    public const string ClientKind = "cs:client-kind";
+    public const string Scope = "scope";
+    public const string Region = "cs:region";
+    public const string Department = "cs:department";
+
+    /// <summary>Present on tokens a partner channel obtained for a citizen: such a token acts only within its scopes.</summary>
+    public const string Channel = "cs:channel";
+}
+
+/// <summary>Endpoint metadata: a channel-obtained citizen token may call this endpoint if it holds the scope.</summary>
+public sealed record ChannelScope(string Scope);
+
+/// <summary>Citizen endpoints refuse channel tokens unless the endpoint names a scope the token holds.</summary>
+public sealed class ChannelScopeRequirement : AuthorizationHandler<ChannelScopeRequirement>, IAuthorizationRequirement
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ChannelScopeRequirement requirement)
+    {
+        if (context.User.FindFirst(AccountClaims.Channel) is null)
+        {
+            context.Succeed(requirement);
+            return Task.CompletedTask;
+        }
+
+        var allowed = (context.Resource as HttpContext)?.GetEndpoint()?.Metadata.GetMetadata<ChannelScope>();
+        if (allowed is not null && context.User.HasClaim(AccountClaims.Scope, allowed.Scope))
+        {
+            context.Succeed(requirement);
+        }
+
+        return Task.CompletedTask;
+    }
 }

@@ -33,6 +33,7 @@ app.MapRegions();
 app.MapCatalog();
 app.MapIdentity();
 app.MapClients();
+app.MapStaff();
 app.MapRazorPages().AllowAnonymous();
 
 app.AnnounceAddresses(storage);

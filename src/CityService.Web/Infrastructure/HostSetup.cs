@@ -98,6 +98,11 @@ public static class HostSetup
         }
 
         _ = app.Services.GetRequiredService<Core.Identity.PersonalDataKeys>(); // fail fast on missing or bad keys
+        if (seedDemo)
+        {
+            await Features.Identity.DemoAccounts.SeedAsync(app.Services, app.Lifetime.ApplicationStopping);
+        }
+
         return true;
     }
 

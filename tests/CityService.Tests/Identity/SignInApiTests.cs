@@ -17,7 +17,7 @@ public abstract class SignInApiTests(AppFixture app)
     private readonly HttpClient _client = app.Client();
 
     /// <summary>A generated test number, distinct per test so rate limits do not interfere.</summary>
-    private static string NewPhone() => "139" + Interlocked.Increment(ref _next).ToString("00000000", System.Globalization.CultureInfo.InvariantCulture);
+    private static string NewPhone() => "131" + Interlocked.Increment(ref _next).ToString("00000000", System.Globalization.CultureInfo.InvariantCulture);
 
     private async Task<string> SignIn(string phone, string? typed = null)
     {

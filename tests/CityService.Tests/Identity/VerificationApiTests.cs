@@ -18,12 +18,22 @@ public abstract class VerificationApiTests(AppFixture app)
 
     private readonly HttpClient _client = app.Client();
 
-    /// <summary>A generated person not yet used by another test in this run.</summary>
-    private static SimulatedPerson NextPerson() => SimulatedPersons.All[Interlocked.Increment(ref _person) % SimulatedPersons.All.Count];
+    /// <summary>A generated person not yet used by another test in this run, nor by the demo accounts.</summary>
+    private static SimulatedPerson NextPerson()
+    {
+        var demo = Web.Features.Identity.DemoAccounts.All.Select(d => d.VerifiedPerson).OfType<int>().ToHashSet();
+        int index;
+        do
+        {
+            index = Interlocked.Increment(ref _person) % SimulatedPersons.All.Count;
+        }
+        while (demo.Contains(index));
+        return SimulatedPersons.All[index];
+    }
 
     private async Task<HttpClient> SignedInCitizen()
     {
-        var phone = "137" + Interlocked.Increment(ref _phone).ToString("00000000", System.Globalization.CultureInfo.InvariantCulture);
+        var phone = "132" + Interlocked.Increment(ref _phone).ToString("00000000", System.Globalization.CultureInfo.InvariantCulture);
         (await _client.PostAsJsonAsync("/api/auth/otp", new { phone })).EnsureSuccessStatusCode();
         var token = (await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { phone, code = app.Sms.LastCodeFor(phone) })).Json())
             .GetProperty("accessToken").GetString();

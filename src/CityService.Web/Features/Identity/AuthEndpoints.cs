@@ -14,6 +14,8 @@ public sealed record OtpSent(int ExpiresInSeconds);
 
 public sealed record OtpVerifyRequest(string? Phone, string? Code);
 
+public sealed record PasswordSignInRequest(string? Phone, string? Password);
+
 public sealed record IdVerificationRequest(string? Name, string? IdNumber);
 
 public sealed record FaceChallengeDto(string Nonce, DateTimeOffset ExpiresAt);
@@ -39,6 +41,8 @@ public static class AuthEndpoints
         var auth = app.MapGroup("/api/auth").WithTags("Identity").AllowAnonymous()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status429TooManyRequests);
         auth.MapPost("/otp", SendCode).WithName("SendSignInCode").WithSummary("Sends a 6-digit sign-in code to a phone (valid 5 minutes).");
+        auth.MapPost("/password", SignInWithPassword).WithName("SignInWithPassword")
+            .WithSummary("Phone + password (set after a first sign-in by code; staff accounts); locks the account for 15 minutes after 5 failures.");
         auth.MapPost("/otp/verify", VerifyCode).WithName("VerifySignInCode").WithSummary("Checks the code and returns a bearer token for the API.");
 
         var me = app.MapGroup("/api/me").WithTags("Identity").RequireAuthorization(IdentitySetup.CitizenPolicy)
@@ -68,6 +72,40 @@ public static class AuthEndpoints
         return account.IsOk
             ? TypedResults.SignIn(IdentitySetup.Principal(account.Value, IdentityConstants.BearerScheme), authenticationScheme: IdentityConstants.BearerScheme)
             : Problems.From(account.Error, http);
+    }
+
+    public static async Task<Results<SignInHttpResult, ProblemHttpResult>> SignInWithPassword(
+        PasswordSignInRequest request, UserManager<Account> users, PersonalDataProtector protector, TimeProvider time, HttpContext http, CancellationToken ct)
+    {
+        var phone = PhoneNumber.Parse(request.Phone);
+        if (!phone.IsOk)
+        {
+            return Problems.From(phone.Error, http);
+        }
+
+        var invalid = Core.Common.Error.Invalid("password", "auth.password-invalid", "手机号或密码不正确。", "The phone number or password is wrong.");
+        var account = await users.FindByNameAsync("phone:" + protector.BlindIndex(phone.Value.Value, "phone"));
+        if (account is null || string.IsNullOrEmpty(request.Password))
+        {
+            return Problems.From(invalid, http);
+        }
+
+        if (await users.IsLockedOutAsync(account))
+        {
+            var wait = (account.LockoutEnd ?? time.GetUtcNow()) - time.GetUtcNow();
+            return Problems.From(Core.Common.Error.RateLimited("auth.locked-out",
+                "密码错误次数过多，账户已暂时锁定；可改用短信验证码登录。", "Too many wrong passwords: the account is locked for a while; you can still sign in with a text-message code.",
+                wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1)), http);
+        }
+
+        if (!await users.CheckPasswordAsync(account, request.Password))
+        {
+            await users.AccessFailedAsync(account);
+            return Problems.From(invalid, http);
+        }
+
+        await users.ResetAccessFailedCountAsync(account);
+        return TypedResults.SignIn(IdentitySetup.Principal(account, IdentityConstants.BearerScheme), authenticationScheme: IdentityConstants.BearerScheme);
     }
 
     public static async Task<Results<Ok<ProfileDto>, ProblemHttpResult>> GetProfile(

@@ -21,6 +21,7 @@ public static class IdentitySetup
 
     public const string CitizenPolicy = "citizen";
     public const string ApiClientPolicy = "api-client";
+    public const string StaffPolicy = "staff";
     public const string ChannelPolicy = "partner-channel";
 
     public static void AddIdentityParts(this WebApplicationBuilder builder)
@@ -81,11 +82,14 @@ public static class IdentitySetup
             .SetDefaultPolicy(new AuthorizationPolicyBuilder(Scheme).RequireAuthenticatedUser().Build())
             .AddPolicy(CitizenPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
                 .RequireClaim(AccountClaims.Kind, nameof(AccountKind.Citizen)).AddRequirements(new ChannelScopeRequirement()))
+            .AddPolicy(StaffPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
+                .RequireClaim(AccountClaims.Kind, nameof(AccountKind.Staff), nameof(AccountKind.Operator)))
             .AddPolicy(ApiClientPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireClaim(AccountClaims.Client))
             .AddPolicy(ChannelPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
                 .RequireClaim(AccountClaims.ClientKind, nameof(ApiClientKind.PartnerChannel)).RequireClaim(AccountClaims.Scope, Scopes.CitizenLink));
         services.AddSingleton<IAuthorizationHandler, ChannelScopeRequirement>();
         services.AddScoped<ChannelLinking>();
+        services.AddScoped<StaffService>();
     }
 
     /// <summary>The claims a session or token carries: who, and what kind of account; for a channel, which channel and scopes.</summary>

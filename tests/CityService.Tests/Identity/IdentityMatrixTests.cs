@@ -1,0 +1,172 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using CityService.Core.Common;
+using CityService.Core.Identity;
+using CityService.Core.Storage;
+using CityService.Tests.Infrastructure;
+using CityService.Web.Features.Identity;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CityService.Tests.Identity;
+
+/// <summary>
+/// Who may do what, over every endpoint that takes an object id or acts on a person's data. Each row is one request;
+/// each column one identity. Later capabilities add rows (and identities) here rather than writing their own matrix.
+/// Rules: another person's or another department's objects answer 404, never 403; a visible object the caller may not
+/// change answers 403; the wrong kind of caller answers 403; no caller answers 401.
+/// </summary>
+public abstract class IdentityMatrixTests(AppFixture app) : IAsyncLifetime
+{
+    public enum Who
+    {
+        Anonymous,
+        CitizenA,
+        CitizenB,
+        ClerkPsbHangzhou,
+        ClerkHrssHangzhou,
+        ClerkPsbNingbo,
+        DeptAdminPsbHangzhou,
+        PartnerChannel,
+        PlatformAdmin,
+    }
+
+    private static readonly System.Security.Cryptography.ECDsa ChannelKey = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+    private const string ChannelId = "matrix-channel";
+    private const string ChannelSecret = "matrix-channel-secret-0123456789abcdef";
+    private readonly Dictionary<Who, string> _tokens = [];
+    private static int _phone;
+
+    public async Task InitializeAsync()
+    {
+        var client = app.Client();
+        _tokens[Who.CitizenA] = await Otp(client, NewPhone());
+        _tokens[Who.CitizenB] = await Otp(client, NewPhone());
+        _tokens[Who.ClerkPsbHangzhou] = await Password(client, "13900000001", "demo-clerk-1");
+        _tokens[Who.ClerkHrssHangzhou] = await Password(client, "13900000004", "demo-clerk-2");
+        _tokens[Who.DeptAdminPsbHangzhou] = await Password(client, "13900000003", "demo-admin-1");
+        _tokens[Who.PlatformAdmin] = await Password(client, "13700000001", "demo-operator-1");
+
+        // A Ningbo PSB clerk, appointed by the platform admin through the API, then signed in by code.
+        var ningboClerk = NewPhone();
+        using (var grant = new HttpRequestMessage(HttpMethod.Post, "/api/regions/330200/departments/PSB/staff"))
+        {
+            grant.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _tokens[Who.PlatformAdmin]);
+            grant.Content = JsonContent.Create(new { phone = ningboClerk, role = "clerk" });
+            Assert.Equal(HttpStatusCode.Created, (await client.SendAsync(grant)).StatusCode);
+        }
+
+        _tokens[Who.ClerkPsbNingbo] = await Otp(client, ningboClerk);
+
+        await using var scope = app.App.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CityDbContext>();
+        if (await db.ApiClients.FindAsync(ChannelId) is null)
+        {
+            db.ApiClients.Add(ApiClient.ForChannel(ChannelId, "矩阵渠道", "Matrix channel",
+                scope.ServiceProvider.GetRequiredService<PersonalDataProtector>().Encrypt(ChannelSecret, "client-secret"),
+                [Scopes.CitizenLink, Scopes.ProfileRead], ChannelKey.ExportSubjectPublicKeyInfoPem(),
+                app.Time.GetUtcNow()));
+            await db.SaveChangesAsync();
+        }
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private static string NewPhone() => "133" + Interlocked.Increment(ref _phone).ToString("00000000", System.Globalization.CultureInfo.InvariantCulture);
+
+    private async Task<string> Otp(HttpClient client, string phone)
+    {
+        (await client.PostAsJsonAsync("/api/auth/otp", new { phone })).EnsureSuccessStatusCode();
+        var verified = await (await client.PostAsJsonAsync("/api/auth/otp/verify", new { phone, code = app.Sms.LastCodeFor(phone) })).Json();
+        return verified.GetProperty("accessToken").GetString()!;
+    }
+
+    private static async Task<string> Password(HttpClient client, string phone, string password) =>
+        (await (await client.PostAsJsonAsync("/api/auth/password", new { phone, password })).Json()).GetProperty("accessToken").GetString()!;
+
+    private async Task<HttpStatusCode> Send(Who who, HttpMethod method, string path, object? body = null)
+    {
+        var client = app.Client();
+        using var request = new HttpRequestMessage(method, new Uri(client.BaseAddress!, path));
+        var bytes = body is null ? [] : Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(body));
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
+        }
+
+        if (who == Who.PartnerChannel)
+        {
+            RequestSigning.SignHttpRequest(request, SignatureHeaderNames.Platform, ChannelId, RequestSigning.KeyFromSecret(ChannelSecret), bytes, app.Time);
+        }
+        else if (_tokens.TryGetValue(who, out var token))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        var response = await client.SendAsync(request);
+        if ((int)response.StatusCode >= 400)
+        {
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+
+        return response.StatusCode;
+    }
+
+    private const HttpStatusCode Ok = HttpStatusCode.OK;
+    private const HttpStatusCode Created = HttpStatusCode.Created;
+    private const HttpStatusCode Unauthorized = HttpStatusCode.Unauthorized;
+    private const HttpStatusCode Forbidden = HttpStatusCode.Forbidden;
+    private const HttpStatusCode NotFound = HttpStatusCode.NotFound;
+
+    /// <summary>Expected status per identity, in the order of <see cref="Who"/>.</summary>
+    private async Task Row(HttpMethod method, string path, Func<object?>? body, params HttpStatusCode[] expected)
+    {
+        var actual = new List<string>();
+        var wanted = new List<string>();
+        foreach (var who in Enum.GetValues<Who>())
+        {
+            var status = await Send(who, method, path, body?.Invoke());
+            actual.Add($"{who}={(int)status}");
+            wanted.Add($"{who}={(int)expected[(int)who]}");
+        }
+
+        Assert.True(wanted.SequenceEqual(actual), $"{method} {path}\n expected: {string.Join(" ", wanted)}\n actual:   {string.Join(" ", actual)}");
+    }
+
+    [Fact]
+    public Task Own_profile() => Row(HttpMethod.Get, "/api/me", null,
+        Unauthorized, Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden);
+
+    [Fact]
+    public Task Api_client_identity() => Row(HttpMethod.Get, "/api/clients/me", null,
+        Unauthorized, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok, Forbidden);
+
+    [Fact]
+    public Task Own_staff_roles() => Row(HttpMethod.Get, "/api/staff/me", null,
+        Unauthorized, Forbidden, Forbidden, Ok, Ok, Ok, Ok, Forbidden, Ok);
+
+    [Fact]
+    public Task Staff_of_hangzhou_psb() => Row(HttpMethod.Get, "/api/regions/330100/departments/PSB/staff", null,
+        Unauthorized, Forbidden, Forbidden, Ok, NotFound, NotFound, Ok, Forbidden, Ok);
+
+    [Fact]
+    public Task Staff_of_ningbo_psb() => Row(HttpMethod.Get, "/api/regions/330200/departments/PSB/staff", null,
+        Unauthorized, Forbidden, Forbidden, NotFound, NotFound, Ok, NotFound, Forbidden, Ok);
+
+    [Fact]
+    public Task Appointing_staff_in_hangzhou_psb() => Row(HttpMethod.Post, "/api/regions/330100/departments/PSB/staff", () => new { phone = NewPhone(), role = "clerk" },
+        Unauthorized, Forbidden, Forbidden, Forbidden, NotFound, NotFound, Created, Forbidden, Created);
+
+    [Fact]
+    public Task Removing_a_role_in_hangzhou_hrss() => Row(HttpMethod.Delete, $"/api/regions/330100/departments/HRSS/staff/{Guid.CreateVersion7()}/roles/clerk", null,
+        Unauthorized, Forbidden, Forbidden, NotFound, Forbidden, NotFound, NotFound, Forbidden, NotFound);
+
+    [Fact]
+    public Task Starting_a_service() => Row(HttpMethod.Get, "/api/regions/330100/services/TR-0001/eligibility", null,
+        Unauthorized, Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden);
+}
+
+public sealed class IdentityMatrixTests_Sqlite(SqliteApp app) : IdentityMatrixTests(app), IClassFixture<SqliteApp>;
+
+public sealed class IdentityMatrixTests_Postgres(PostgresApp app) : IdentityMatrixTests(app), IClassFixture<PostgresApp>;

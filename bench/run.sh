@@ -111,9 +111,14 @@ fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 5080)
 url="http://127.0.0.1:$port"
 # The content root is the build output, as in a deployment, so appsettings.json there is read.
+# Throwaway personal-data keys: a benchmark database holds only demo data.
+key() { head -c 32 /dev/urandom | base64; }
 env Storage__Provider="$storage" \
     ConnectionStrings__Main="$conn" \
     Seed__Demo=true \
+    Identity__PersonalData__ActiveKey=bench \
+    Identity__PersonalData__Keys__bench="$(key)" \
+    Identity__PersonalData__BlindIndexKey="$(key)" \
     ASPNETCORE_ENVIRONMENT=Production \
     Logging__LogLevel__Default=Warning \
     Logging__Console__FormatterName=simple \

@@ -22,7 +22,11 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
 
     public void Invalidate() => Interlocked.Increment(ref _generation);
 
-    public async Task<Result<ServicePage>> SearchAsync(string regionCode, ServiceField? field, string? query, int page, int pageSize, CancellationToken ct)
+    public async Task<Result<ServicePage>> SearchAsync(string regionCode, ServiceField? field, string? query, int page, int pageSize, CancellationToken ct) =>
+        Search(await ForRegionAsync(regionCode, ct), field, query, page, pageSize);
+
+    /// <summary>Filters and pages a region's effective catalog (as returned by <see cref="ForRegionAsync"/>).</summary>
+    public static Result<ServicePage> Search(IReadOnlyList<EffectiveServiceItem> all, ServiceField? field, string? query, int page, int pageSize)
     {
         if (pageSize is < 1 or > MaxPageSize)
         {
@@ -42,7 +46,6 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
                 $"搜索词最长 {MaxQueryLength} 个字符。", $"The search text may be at most {MaxQueryLength} characters.");
         }
 
-        var all = await ForRegionAsync(regionCode, ct);
         var matching = all.Where(i => (field is null || i.Field == field) && (string.IsNullOrEmpty(q) || i.Matches(q))).ToList();
         var lastPage = Math.Max(1, (matching.Count + pageSize - 1) / pageSize);
         if (page > lastPage)
@@ -53,7 +56,11 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
         return new ServicePage(matching.Skip((page - 1) * pageSize).Take(pageSize).ToList(), matching.Count, page, pageSize);
     }
 
-    public async Task<Result<EffectiveServiceItem>> GetAsync(string regionCode, string serviceCode, CancellationToken ct)
+    public async Task<Result<EffectiveServiceItem>> GetAsync(string regionCode, string serviceCode, CancellationToken ct) =>
+        Find(await ForRegionAsync(regionCode, ct), serviceCode);
+
+    /// <summary>One item of a region's effective catalog (as returned by <see cref="ForRegionAsync"/>).</summary>
+    public static Result<EffectiveServiceItem> Find(IReadOnlyList<EffectiveServiceItem> all, string serviceCode)
     {
         if (!IsWellFormedServiceCode(serviceCode))
         {
@@ -61,7 +68,7 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
                 "服务事项编码格式不正确（例如 TR-0001）。", "A service code looks like TR-0001 (letters, digits and hyphens).");
         }
 
-        var item = (await ForRegionAsync(regionCode, ct)).FirstOrDefault(i => string.Equals(i.Code, serviceCode, StringComparison.OrdinalIgnoreCase));
+        var item = all.FirstOrDefault(i => string.Equals(i.Code, serviceCode, StringComparison.OrdinalIgnoreCase));
         return item is null
             ? Error.NotFound("catalog.service-not-found",
                 $"本地区没有编码为 {serviceCode} 的服务事项。", $"There is no service {serviceCode} in this region.", "serviceCode")

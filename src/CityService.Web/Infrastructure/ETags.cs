@@ -7,11 +7,54 @@ using Microsoft.Net.Http.Headers;
 namespace CityService.Web.Infrastructure;
 
 /// <summary>
-/// Strong ETags for read endpoints: the tag is a hash of the JSON body, so it changes exactly when the answer does,
-/// and <c>If-None-Match</c> gets a 304 without a body.
+/// A JSON body serialized once, with a strong ETag (hash of the body): it changes exactly when the answer does,
+/// and a matching <c>If-None-Match</c> gets a 304 without a body. Hot endpoints keep these in a cache.
 /// </summary>
+public sealed class PreparedJson : IResult, IStatusCodeHttpResult
+{
+    private PreparedJson(byte[] body, string etag)
+    {
+        Body = body;
+        ETag = etag;
+    }
+
+    public byte[] Body { get; }
+
+    public string ETag { get; }
+
+    public int? StatusCode => StatusCodes.Status200OK;
+
+    public static PreparedJson From(object value, JsonSerializerOptions options)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), options);
+        return new PreparedJson(body, "\"" + Convert.ToBase64String(SHA256.HashData(body).AsSpan(0, 16)).TrimEnd('=').Replace('+', '-').Replace('/', '_') + "\"");
+    }
+
+    public static PreparedJson From(object value, HttpContext http) =>
+        From(value, http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions);
+
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.Headers.ETag = ETag;
+        response.Headers.CacheControl = "no-cache";
+        if (EntityTagHeaderValue.TryParseList(httpContext.Request.Headers.IfNoneMatch.Where(v => v is not null).Select(v => v!).ToList(), out var candidates)
+            && candidates.Any(c => c.Equals(EntityTagHeaderValue.Any) || c.Compare(new EntityTagHeaderValue(ETag), useStrongComparison: false)))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return Task.CompletedTask;
+        }
+
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = Body.Length;
+        return HttpMethods.IsHead(httpContext.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(Body).AsTask();
+    }
+}
+
 public static class ETags
 {
+    /// <summary>Gives every 200 JSON answer of the endpoints an ETag and 304 handling.</summary>
     public static TBuilder WithETag<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilter(async (context, next) =>
@@ -24,25 +67,11 @@ public static class ETags
             }
 
             var inner = result is INestedHttpResult nested ? nested.Result : result;
-            if (inner is not (IStatusCodeHttpResult { StatusCode: 200 } and IValueHttpResult { Value: { } value }))
+            return inner switch
             {
-                return result;
-            }
-
-            var options = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-            var body = JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), options);
-            var tag = new EntityTagHeaderValue("\"" + Base64UrlEncode(SHA256.HashData(body).AsSpan(0, 16)) + "\"");
-            http.Response.Headers.ETag = tag.ToString();
-            http.Response.Headers.CacheControl = "no-cache";
-            if (EntityTagHeaderValue.TryParseList(http.Request.Headers.IfNoneMatch.Where(v => v is not null).Select(v => v!).ToList(), out var candidates)
-                && candidates.Any(c => c.Equals(EntityTagHeaderValue.Any) || c.Compare(tag, useStrongComparison: false)))
-            {
-                return Results.StatusCode(StatusCodes.Status304NotModified);
-            }
-
-            return Results.Bytes(body, "application/json; charset=utf-8");
+                PreparedJson prepared => prepared,
+                IStatusCodeHttpResult { StatusCode: 200 } and IValueHttpResult { Value: { } value } => PreparedJson.From(value, http),
+                _ => result,
+            };
         });
-
-    private static string Base64UrlEncode(ReadOnlySpan<byte> bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -32,6 +32,7 @@ public static class HostSetup
         builder.Services.AddSingleton<DatabaseInitializer>();
         builder.Services.AddSingleton(sp => sp.GetRequiredService<DatabaseInitializer>().LoadRegionsAsync(CancellationToken.None).GetAwaiter().GetResult());
         builder.Services.AddSingleton<CatalogReader>();
+        builder.Services.AddSingleton<Features.Catalog.CatalogResponseCache>();
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton(TimeProvider.System);
         return settings;

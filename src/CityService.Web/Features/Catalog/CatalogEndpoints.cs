@@ -16,9 +16,9 @@ public static class CatalogEndpoints
     {
         var group = app.MapGroup("/api/regions/{code}").WithTags("Catalog").AllowAnonymous().WithETag()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/services", ListServices).WithName("ListServices")
+        group.MapGet("/services", ListServices).Produces<ServiceListDto>().WithName("ListServices")
             .WithSummary("The effective service items of a region, filtered by field and text (Chinese or English, substrings match).");
-        group.MapGet("/services/{serviceCode}", GetService).WithName("GetService")
+        group.MapGet("/services/{serviceCode}", GetService).Produces<ServiceDetailDto>().WithName("GetService")
             .WithSummary("One effective service item with its guide, as the region sees it.");
         group.MapGet("/fields", CountFields).WithName("CountServiceFields")
             .WithSummary("The 12 service fields with the number of items each has in the region.");
@@ -54,9 +54,9 @@ public static class CatalogEndpoints
             : TypedResults.Ok(new EligibilityDto(true, item.Value.RequiredLevel, level));
     }
 
-    public static async Task<Results<Ok<ServiceListDto>, ProblemHttpResult>> ListServices(
+    public static async Task<Results<PreparedJson, ProblemHttpResult>> ListServices(
         string code, string? field, string? q, string? page, string? pageSize,
-        RegionDirectory regions, CatalogReader catalog, HttpContext http, CancellationToken ct)
+        RegionDirectory regions, CatalogReader catalog, CatalogResponseCache responses, HttpContext http, CancellationToken ct)
     {
         var region = regions.Get(code);
         if (!region.IsOk)
@@ -86,14 +86,20 @@ public static class CatalogEndpoints
             return Problems.From(size.Error, http);
         }
 
-        var result = await catalog.SearchAsync(region.Value.Code, fieldValue, q, pageNumber.Value, size.Value, ct);
-        return result.IsOk
-            ? TypedResults.Ok(new ServiceListDto(result.Value.Items.Select(ServiceSummaryDto.From).ToList(), result.Value.Total, result.Value.Page, result.Value.PageSize))
-            : Problems.From(result.Error, http);
+        var all = await catalog.ForRegionAsync(region.Value.Code, ct);
+        var result = CatalogReader.Search(all, fieldValue, q, pageNumber.Value, size.Value);
+        if (!result.IsOk)
+        {
+            return Problems.From(result.Error, http);
+        }
+
+        var key = ("list", region.Value.Code, fieldValue, q?.Trim(), result.Value.Page, result.Value.PageSize);
+        return responses.GetOrAdd(key, all, () => PreparedJson.From(
+            new ServiceListDto(result.Value.Items.Select(ServiceSummaryDto.From).ToList(), result.Value.Total, result.Value.Page, result.Value.PageSize), http));
     }
 
-    public static async Task<Results<Ok<ServiceDetailDto>, ProblemHttpResult>> GetService(
-        string code, string serviceCode, RegionDirectory regions, CatalogReader catalog, HttpContext http, CancellationToken ct)
+    public static async Task<Results<PreparedJson, ProblemHttpResult>> GetService(
+        string code, string serviceCode, RegionDirectory regions, CatalogReader catalog, CatalogResponseCache responses, HttpContext http, CancellationToken ct)
     {
         var region = regions.Get(code);
         if (!region.IsOk)
@@ -101,8 +107,11 @@ public static class CatalogEndpoints
             return Problems.From(region.Error, http);
         }
 
-        var item = await catalog.GetAsync(region.Value.Code, serviceCode, ct);
-        return item.IsOk ? TypedResults.Ok(ServiceDetailDto.From(region.Value.Code, item.Value)) : Problems.From(item.Error, http);
+        var all = await catalog.ForRegionAsync(region.Value.Code, ct);
+        var item = CatalogReader.Find(all, serviceCode);
+        return item.IsOk
+            ? responses.GetOrAdd(("item", region.Value.Code, item.Value.Code), all, () => PreparedJson.From(ServiceDetailDto.From(region.Value.Code, item.Value), http))
+            : Problems.From(item.Error, http);
     }
 
     public static async Task<Results<Ok<IReadOnlyList<FieldCountDto>>, ProblemHttpResult>> CountFields(

@@ -1,0 +1,36 @@
+using CityService.Core.Catalog;
+using CityService.Web.Infrastructure;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace CityService.Web.Features.Catalog;
+
+/// <summary>
+/// Finished catalog answers (serialized body + ETag) per request, so a repeated read costs a lookup instead of a
+/// serialization and a hash (measured in docs/benchmarks.md). An entry is only used while the region's effective
+/// catalog it was made from is still the current one, so it is never staler than <see cref="CatalogReader"/>'s cache.
+/// Bounded in size because search text is free.
+/// </summary>
+public sealed class CatalogResponseCache : IDisposable
+{
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 64 * 1024 }); // in KiB: 64 MiB at most
+
+    public PreparedJson GetOrAdd(object key, IReadOnlyList<EffectiveServiceItem> source, Func<PreparedJson> create)
+    {
+        if (_cache.TryGetValue(key, out Entry? entry) && entry is not null && ReferenceEquals(entry.Source, source))
+        {
+            return entry.Json;
+        }
+
+        var json = create();
+        _cache.Set(key, new Entry(source, json), new MemoryCacheEntryOptions
+        {
+            Size = (json.Body.Length / 1024) + 1,
+            AbsoluteExpirationRelativeToNow = CatalogReader.CacheLifetime * 2,
+        });
+        return json;
+    }
+
+    public void Dispose() => _cache.Dispose();
+
+    private sealed record Entry(IReadOnlyList<EffectiveServiceItem> Source, PreparedJson Json);
+}

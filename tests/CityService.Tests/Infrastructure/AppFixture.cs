@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace CityService.Tests.Infrastructure;
 
@@ -77,6 +78,7 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
             builder.UseSetting("Registry:BaseUrl", registry.ToString());
             builder.UseSetting("Registry:ClientId", "platform-tests");
             builder.UseSetting("Registry:Secret", registrySecret);
+            builder.ConfigureLogging(logging => logging.AddProvider(LogCapture.Instance));
             builder.ConfigureTestServices(services =>
             {
                 services.RemoveAll<TimeProvider>();
@@ -114,6 +116,8 @@ public sealed partial class CapturingSmsSender : ISmsSender
             _sent.Add((to.Value, message.Zh));
         }
 
+        LogCapture.Sensitive(to.Value);
+        LogCapture.Sensitive(SixDigits().Match(message.Zh).Value);
         return Task.CompletedTask;
     }
 

@@ -75,13 +75,14 @@ public sealed class SignatureAuthenticationHandler(
                 return Fail("auth.signature-invalid", "请求签名不正确。", "The request signature is not valid.");
         }
 
+        // ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike): a replay inserts nothing, without an error in the log.
         var now = TimeProvider.GetUtcNow();
-        db.UsedNonces.Add(new UsedNonce(client.Id, Request.Headers[names.Nonce].ToString(), now + (2 * RequestSigning.AllowedClockSkew)));
-        try
-        {
-            await db.SaveChangesAsync(Context.RequestAborted);
-        }
-        catch (DbUpdateException)
+        var nonce = Request.Headers[names.Nonce].ToString();
+        var keepUntil = (now + (2 * RequestSigning.AllowedClockSkew)).ToUnixTimeMilliseconds();
+        var inserted = await db.Database.ExecuteSqlInterpolatedAsync(
+            $"INSERT INTO api_nonces (client_id, nonce, expires_at) VALUES ({client.Id}, {nonce}, {keepUntil}) ON CONFLICT DO NOTHING",
+            Context.RequestAborted);
+        if (inserted == 0)
         {
             return Fail("auth.nonce-reused", "该请求已处理过（随机数重复使用）。", "This request was already seen (the nonce was reused).");
         }

@@ -34,7 +34,7 @@ app.MapCatalog();
 app.MapIdentity();
 app.MapClients();
 app.MapStaff();
-app.MapRazorPages().AllowAnonymous();
+app.MapRazorPages(); // each page declares [Authorize] or [AllowAnonymous]
 
 app.AnnounceAddresses(storage);
 await app.RunAsync();

@@ -67,6 +67,28 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
     /// <summary>Checks a code; on success the challenge is used up and the phone's account is returned (opened at L1 if new).</summary>
     public async Task<Result<Account>> VerifyAsync(string? phoneInput, string? code, CancellationToken ct)
     {
+        var checkedPhone = await CheckAsync(phoneInput, code, ct);
+        if (!checkedPhone.IsOk)
+        {
+            return checkedPhone.Error;
+        }
+
+        var phoneIndex = protector.BlindIndex(checkedPhone.Value.Value, "phone");
+        var account = await db.Accounts.FirstOrDefaultAsync(a => a.PhoneIndex == phoneIndex, ct);
+        if (account is null)
+        {
+            account = Account.Open(AccountKind.Citizen, phoneIndex, protector.Encrypt(checkedPhone.Value.Value, "phone"), time.GetUtcNow());
+            account.NormalizedUserName = account.UserName!.ToUpperInvariant();
+            db.Accounts.Add(account);
+            await db.SaveChangesAsync(ct);
+        }
+
+        return account;
+    }
+
+    /// <summary>Checks a code sent to a phone and uses it up; proves the caller holds that phone, nothing more.</summary>
+    public async Task<Result<PhoneNumber>> CheckAsync(string? phoneInput, string? code, CancellationToken ct)
+    {
         var phone = PhoneNumber.Parse(phoneInput);
         if (!phone.IsOk)
         {
@@ -102,14 +124,27 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
         }
 
         challenge.Consume(now);
-        var account = await db.Accounts.FirstOrDefaultAsync(a => a.PhoneIndex == phoneIndex, ct);
-        if (account is null)
+        await db.SaveChangesAsync(ct);
+        return phone.Value;
+    }
+
+    /// <summary>Moves an account to a new phone the caller has just proven to hold (with <see cref="CheckAsync"/>).</summary>
+    public async Task<Result<Account>> ChangePhoneAsync(Guid accountId, string? newPhone, string? code, CancellationToken ct)
+    {
+        var phone = await CheckAsync(newPhone, code, ct);
+        if (!phone.IsOk)
         {
-            account = Account.Open(AccountKind.Citizen, phoneIndex, protector.Encrypt(phone.Value.Value, "phone"), now);
-            account.NormalizedUserName = account.UserName!.ToUpperInvariant();
-            db.Accounts.Add(account);
+            return phone.Error;
         }
 
+        var index = protector.BlindIndex(phone.Value.Value, "phone");
+        if (await db.Accounts.AnyAsync(a => a.PhoneIndex == index && a.Id != accountId, ct))
+        {
+            return new Error(ErrorKind.Conflict, "phone.in-use", new("该手机号已被其他账户使用。", "This phone number is used by another account."), "phone");
+        }
+
+        var account = await db.Accounts.SingleAsync(a => a.Id == accountId, ct);
+        account.ChangePhone(index, protector.Encrypt(phone.Value.Value, "phone"));
         await db.SaveChangesAsync(ct);
         return account;
     }

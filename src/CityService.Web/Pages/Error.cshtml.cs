@@ -1,7 +1,11 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace CityService.Web.Pages;
 
+[AllowAnonymous]
+[IgnoreAntiforgeryToken] // re-executed for any failed request, POSTs included
 public sealed class ErrorModel : PageModel
 {
     public int Status { get; private set; }

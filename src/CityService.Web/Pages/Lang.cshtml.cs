@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -5,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace CityService.Web.Pages;
 
 /// <summary>The language switch: a plain link that stores the choice in the culture cookie and goes back.</summary>
+[AllowAnonymous]
 public sealed class LangModel : PageModel
 {
     public IActionResult OnGet(string culture, [FromQuery] string? returnUrl)

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using System.Globalization;
 using CityService.Core.Regions;
 using Microsoft.AspNetCore.Mvc;
@@ -6,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace CityService.Web.Pages;
 
 /// <summary>Where "use my location" lands: to the city found, or back to the list with a notice.</summary>
+[AllowAnonymous]
 public sealed class LocateModel(RegionDirectory regions) : PageModel
 {
     public IActionResult OnGet([FromQuery] string? lat, [FromQuery] string? lon)

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using CityService.Core.Catalog;
 using CityService.Core.Regions;
 using Microsoft.AspNetCore.Mvc;
@@ -5,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace CityService.Web.Pages;
 
+[AllowAnonymous]
 public sealed class ServicesModel(RegionDirectory regions, CatalogReader catalog) : PageModel
 {
     public Region City { get; private set; } = null!;

@@ -184,6 +184,78 @@ public abstract class SignInApiTests(AppFixture app)
         Assert.True(response.StatusCode is HttpStatusCode.UnsupportedMediaType or HttpStatusCode.BadRequest, response.StatusCode.ToString());
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
+    private HttpClient Bearer(string token)
+    {
+        var client = app.Client();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    [Fact]
+    public async Task Changing_the_phone_needs_a_fresh_code_and_a_code_from_the_new_phone_and_ends_other_sessions()
+    {
+        var phone = NewPhone();
+        var session = Bearer(await SignIn(phone));
+        var newPhone = NewPhone();
+        (await _client.PostAsJsonAsync("/api/auth/otp", new { phone = newPhone })).EnsureSuccessStatusCode();
+        await (await session.PostAsJsonAsync("/api/me/phone", new { phone = newPhone, code = "000000" }))
+            .AssertProblem(HttpStatusCode.BadRequest, "code");
+        var changed = await (await session.PostAsJsonAsync("/api/me/phone", new { phone = newPhone, code = app.Sms.LastCodeFor(newPhone) })).Json();
+        Assert.Equal(newPhone[..3] + "****" + newPhone[^4..], changed.GetProperty("phoneMasked").GetString());
+
+        // The old token carries the old security stamp: that session has ended.
+        await (await session.GetAsync("/api/me")).AssertProblem(HttpStatusCode.Forbidden, code: "auth.session-ended");
+        app.Time.Advance(TimeSpan.FromMinutes(2));
+        var fresh = Bearer(await SignIn(newPhone));
+        Assert.Equal(changed.GetProperty("id").GetString(), (await (await fresh.GetAsync("/api/me")).Json()).GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Sensitive_actions_after_five_minutes_ask_for_a_fresh_code()
+    {
+        var session = Bearer(await SignIn(NewPhone()));
+        app.Time.Advance(TimeSpan.FromMinutes(6));
+        var problem = await (await session.PostAsJsonAsync("/api/me/phone", new { phone = NewPhone(), code = "123456" }))
+            .AssertProblem(HttpStatusCode.Forbidden, code: "auth.reauthentication-required");
+        Assert.Equal("/api/auth/otp", problem.GetProperty("reauthenticate").GetString());
+        await (await session.PutAsJsonAsync("/api/me/password", new { password = "a-good-passw0rd" }))
+            .AssertProblem(HttpStatusCode.Forbidden, code: "auth.reauthentication-required");
+    }
+
+    [Fact]
+    public async Task A_phone_of_another_account_cannot_be_taken_over()
+    {
+        var taken = NewPhone();
+        await SignIn(taken);
+        var session = Bearer(await SignIn(NewPhone()));
+        app.Time.Advance(TimeSpan.FromSeconds(61));
+        (await _client.PostAsJsonAsync("/api/auth/otp", new { phone = taken })).EnsureSuccessStatusCode();
+        await (await session.PostAsJsonAsync("/api/me/phone", new { phone = taken, code = app.Sms.LastCodeFor(taken) }))
+            .AssertProblem(HttpStatusCode.Conflict, "phone", "phone.in-use");
+    }
+
+    [Fact]
+    public async Task A_password_set_after_a_code_signs_in_and_five_wrong_passwords_lock_only_that_account()
+    {
+        var phone = NewPhone();
+        var session = Bearer(await SignIn(phone));
+        await (await session.PutAsJsonAsync("/api/me/password", new { password = "short" })).AssertProblem(HttpStatusCode.BadRequest, "password", "auth.password-weak");
+        Assert.Equal(HttpStatusCode.NoContent, (await session.PutAsJsonAsync("/api/me/password", new { password = "a-good-passw0rd" })).StatusCode);
+        Assert.True((await (await session.GetAsync("/api/me")).Json()).GetProperty("hasPassword").GetBoolean());
+
+        var signedIn = await (await _client.PostAsJsonAsync("/api/auth/password", new { phone, password = "a-good-passw0rd" })).Json();
+        Assert.False(string.IsNullOrEmpty(signedIn.GetProperty("accessToken").GetString()));
+
+        for (var i = 0; i < 5; i++)
+        {
+            await (await _client.PostAsJsonAsync("/api/auth/password", new { phone, password = "wrong-passw0rd" })).AssertProblem(HttpStatusCode.BadRequest, "password", "auth.password-invalid");
+        }
+
+        await (await _client.PostAsJsonAsync("/api/auth/password", new { phone, password = "a-good-passw0rd" })).AssertProblem(HttpStatusCode.TooManyRequests, code: "auth.locked-out");
+        await (await _client.PostAsJsonAsync("/api/auth/password", new { phone = NewPhone(), password = "whatever1" })).AssertProblem(HttpStatusCode.BadRequest, "password", "auth.password-invalid");
+        app.Time.Advance(TimeSpan.FromMinutes(16));
+        Assert.Equal(HttpStatusCode.OK, (await _client.PostAsJsonAsync("/api/auth/password", new { phone, password = "a-good-passw0rd" })).StatusCode);
+    }
 }
 
 public sealed class SignInApiTests_Sqlite(SqliteApp app) : SignInApiTests(app), IClassFixture<SqliteApp>;

@@ -16,6 +16,10 @@ public sealed record OtpVerifyRequest(string? Phone, string? Code);
 
 public sealed record PasswordSignInRequest(string? Phone, string? Password);
 
+public sealed record ChangePhoneRequest(string? Phone, string? Code);
+
+public sealed record SetPasswordRequest(string? Password);
+
 public sealed record IdVerificationRequest(string? Name, string? IdNumber);
 
 public sealed record FaceChallengeDto(string Nonce, DateTimeOffset ExpiresAt);
@@ -48,6 +52,10 @@ public static class AuthEndpoints
         var me = app.MapGroup("/api/me").WithTags("Identity").RequireAuthorization(IdentitySetup.CitizenPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         me.MapGet("", GetProfile).WithMetadata(new ChannelScope(Scopes.ProfileRead)).WithName("GetProfile").WithSummary("The signed-in citizen's profile with assurance level; personal data masked.");
+        me.MapPost("/phone", ChangePhone).WithName("ChangePhone")
+            .WithSummary("Moves the account to a new phone: needs a code verified in the last 5 minutes (re-authentication) and a code sent to the new phone; other sessions end.");
+        me.MapPut("/password", SetPassword).WithName("SetPassword")
+            .WithSummary("Sets or replaces the optional password; needs a code verified in the last 5 minutes.");
         me.MapPost("/verification/id", VerifyIdNumber).WithName("VerifyIdNumber")
             .WithSummary("Level 2: the population registry confirms name and resident ID number.");
         me.MapPost("/verification/face/challenge", StartFace).WithName("StartFaceVerification")
@@ -66,11 +74,11 @@ public static class AuthEndpoints
             : Problems.From(sent.Error, http);
     }
 
-    public static async Task<Results<SignInHttpResult, ProblemHttpResult>> VerifyCode(OtpVerifyRequest request, OtpService otp, HttpContext http, CancellationToken ct)
+    public static async Task<Results<SignInHttpResult, ProblemHttpResult>> VerifyCode(OtpVerifyRequest request, OtpService otp, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         var account = await otp.VerifyAsync(request.Phone, request.Code, ct);
         return account.IsOk
-            ? TypedResults.SignIn(IdentitySetup.Principal(account.Value, IdentityConstants.BearerScheme), authenticationScheme: IdentityConstants.BearerScheme)
+            ? TypedResults.SignIn(IdentitySetup.Principal(account.Value, IdentityConstants.BearerScheme, codeVerifiedAt: time.GetUtcNow()), authenticationScheme: IdentityConstants.BearerScheme)
             : Problems.From(account.Error, http);
     }
 
@@ -90,21 +98,35 @@ public static class AuthEndpoints
             return Problems.From(invalid, http);
         }
 
-        if (await users.IsLockedOutAsync(account))
+        // Lockout on Identity's columns, but timed by the injected TimeProvider like everything else.
+        var now = time.GetUtcNow();
+        if (account.LockoutEnd is { } until && until > now)
         {
-            var wait = (account.LockoutEnd ?? time.GetUtcNow()) - time.GetUtcNow();
             return Problems.From(Core.Common.Error.RateLimited("auth.locked-out",
                 "密码错误次数过多，账户已暂时锁定；可改用短信验证码登录。", "Too many wrong passwords: the account is locked for a while; you can still sign in with a text-message code.",
-                wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1)), http);
+                until - now), http);
         }
 
         if (!await users.CheckPasswordAsync(account, request.Password))
         {
-            await users.AccessFailedAsync(account);
+            account.AccessFailedCount++;
+            if (account.AccessFailedCount >= users.Options.Lockout.MaxFailedAccessAttempts)
+            {
+                account.LockoutEnd = now + users.Options.Lockout.DefaultLockoutTimeSpan;
+                account.AccessFailedCount = 0;
+            }
+
+            await users.UpdateAsync(account);
             return Problems.From(invalid, http);
         }
 
-        await users.ResetAccessFailedCountAsync(account);
+        if (account.AccessFailedCount > 0 || account.LockoutEnd is not null)
+        {
+            account.AccessFailedCount = 0;
+            account.LockoutEnd = null;
+            await users.UpdateAsync(account);
+        }
+
         return TypedResults.SignIn(IdentitySetup.Principal(account, IdentityConstants.BearerScheme), authenticationScheme: IdentityConstants.BearerScheme);
     }
 
@@ -121,6 +143,54 @@ public static class AuthEndpoints
 
         return TypedResults.Ok(ToProfile(account, protector));
     }
+
+    public static async Task<Results<Ok<ProfileDto>, ProblemHttpResult>> ChangePhone(
+        ChangePhoneRequest request, ClaimsPrincipal user, OtpService otp, PersonalDataProtector protector, TimeProvider time, HttpContext http, CancellationToken ct)
+    {
+        if (!user.HasFreshCode(time.GetUtcNow()))
+        {
+            return Problems.From(ReauthenticationRequired, http);
+        }
+
+        var account = await otp.ChangePhoneAsync(user.AccountId()!.Value, request.Phone, request.Code, ct);
+        return account.IsOk ? TypedResults.Ok(ToProfile(account.Value, protector)) : Problems.From(account.Error, http);
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> SetPassword(
+        SetPasswordRequest request, ClaimsPrincipal user, UserManager<Account> users, TimeProvider time, HttpContext http)
+    {
+        if (!user.HasFreshCode(time.GetUtcNow()))
+        {
+            return Problems.From(ReauthenticationRequired, http);
+        }
+
+        var account = await users.FindByIdAsync(user.AccountId()!.Value.ToString());
+        if (account is null)
+        {
+            return Problems.From(ReauthenticationRequired, http);
+        }
+
+        foreach (var validator in users.PasswordValidators)
+        {
+            if (string.IsNullOrEmpty(request.Password) || !(await validator.ValidateAsync(users, account, request.Password)).Succeeded)
+            {
+                return Problems.From(Core.Common.Error.Invalid("password", "auth.password-weak",
+                    "密码至少 8 位，且须包含数字和小写字母。", "A password needs at least 8 characters, with a digit and a lower-case letter."), http);
+            }
+        }
+
+        account.PasswordHash = users.PasswordHasher.HashPassword(account, request.Password!);
+        var saved = await users.UpdateAsync(account);
+        return saved.Succeeded
+            ? TypedResults.NoContent()
+            : throw new InvalidOperationException("Saving the password failed: " + string.Join(", ", saved.Errors.Select(e => e.Code)));
+    }
+
+    private static Core.Common.Error ReauthenticationRequired => new(Core.Common.ErrorKind.Forbidden, "auth.reauthentication-required",
+        new("为保护您的账户，请先用短信验证码重新登录（5 分钟内有效）。", "To protect your account, sign in again with a text-message code first (valid for 5 minutes)."))
+    {
+        Extensions = new Dictionary<string, object> { ["reauthenticate"] = "/api/auth/otp" },
+    };
 
     public static async Task<Results<Ok<ProfileDto>, ProblemHttpResult>> VerifyIdNumber(
         IdVerificationRequest request, ClaimsPrincipal user, IdentityVerificationService verification, PersonalDataProtector protector, HttpContext http, CancellationToken ct)

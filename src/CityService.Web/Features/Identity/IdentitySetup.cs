@@ -39,6 +39,7 @@ public static class IdentitySetup
 
         services.AddIdentityCore<Account>(o =>
             {
+                o.User.AllowedUserNameCharacters += ":"; // user names are "phone:<blind index>"
                 o.Lockout.MaxFailedAccessAttempts = 5;
                 o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
                 o.Password.RequiredLength = 8;
@@ -93,7 +94,7 @@ public static class IdentitySetup
     }
 
     /// <summary>The claims a session or token carries: who, and what kind of account; for a channel, which channel and scopes.</summary>
-    public static ClaimsPrincipal Principal(Account account, string scheme, string? channel = null, IEnumerable<string>? scopes = null)
+    public static ClaimsPrincipal Principal(Account account, string scheme, string? channel = null, IEnumerable<string>? scopes = null, DateTimeOffset? codeVerifiedAt = null)
     {
         var claims = new List<Claim>
         {
@@ -101,6 +102,11 @@ public static class IdentitySetup
             new(AccountClaims.Kind, account.Kind.ToString()),
             new(AccountClaims.SecurityStamp, account.SecurityStamp ?? string.Empty),
         };
+        if (codeVerifiedAt is { } at)
+        {
+            claims.Add(new Claim(AccountClaims.CodeVerifiedAt, at.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
         if (channel is not null)
         {
             claims.Add(new Claim(AccountClaims.Channel, channel));
@@ -110,14 +116,21 @@ public static class IdentitySetup
         return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));
     }
 
+    /// <summary>How long a fresh code counts as re-authentication for sensitive actions (changing the phone; refunds later).</summary>
+    public static readonly TimeSpan ReauthenticationWindow = TimeSpan.FromMinutes(5);
+
+    public static bool HasFreshCode(this ClaimsPrincipal user, DateTimeOffset now) =>
+        long.TryParse(user.FindFirstValue(AccountClaims.CodeVerifiedAt), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var at)
+        && now - DateTimeOffset.FromUnixTimeSeconds(at) <= ReauthenticationWindow;
+
     public static Guid? AccountId(this ClaimsPrincipal user) =>
         Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : null;
 
     private static Task Answer(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> ctx, int status)
     {
-        if (HostSetup.IsApi(ctx.Request.Path))
+        if (HostSetup.IsApi(ctx.Request.Path) || status == StatusCodes.Status403Forbidden)
         {
-            ctx.Response.StatusCode = status; // the API answers 401/403 with a problem detail, never a redirect
+            ctx.Response.StatusCode = status; // a problem detail (API) or the error page (pages), never a redirect
         }
         else
         {
@@ -153,6 +166,9 @@ public static class AccountClaims
 
     /// <summary>Present on tokens a partner channel obtained for a citizen: such a token acts only within its scopes.</summary>
     public const string Channel = "cs:channel";
+
+    /// <summary>When this session last proved the phone with a one-time code (unix seconds): sensitive actions need it recent.</summary>
+    public const string CodeVerifiedAt = "cs:code-at";
 }
 
 /// <summary>Endpoint metadata: a channel-obtained citizen token may call this endpoint if it holds the scope.</summary>

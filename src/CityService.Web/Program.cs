@@ -34,6 +34,7 @@ app.MapCatalog();
 app.MapIdentity();
 app.MapClients();
 app.MapStaff();
+app.MapClientAdmin();
 app.MapRazorPages(); // each page declares [Authorize] or [AllowAnonymous]
 
 app.AnnounceAddresses(storage);

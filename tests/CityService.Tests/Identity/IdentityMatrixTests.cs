@@ -163,6 +163,15 @@ public abstract class IdentityMatrixTests(AppFixture app) : IAsyncLifetime
         Unauthorized, Forbidden, Forbidden, NotFound, Forbidden, NotFound, NotFound, Forbidden, NotFound);
 
     [Fact]
+    public Task Registered_api_clients() => Row(HttpMethod.Get, "/api/admin/clients", null,
+        Unauthorized, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok);
+
+    [Fact]
+    public Task Registering_an_api_client() => Row(HttpMethod.Post, "/api/admin/clients",
+        () => new { id = "matrix-" + Guid.NewGuid().ToString("N")[..12], kind = "department-system", nameZh = "测试", nameEn = "Test", scopes = new[] { "bills:write" }, regionCode = "330100", departmentCode = "PSB" },
+        Unauthorized, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Created);
+
+    [Fact]
     public Task Starting_a_service() => Row(HttpMethod.Get, "/api/regions/330100/services/TR-0001/eligibility", null,
         Unauthorized, Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden);
 }

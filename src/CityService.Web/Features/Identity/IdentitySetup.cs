@@ -22,6 +22,7 @@ public static class IdentitySetup
     public const string CitizenPolicy = "citizen";
     public const string ApiClientPolicy = "api-client";
     public const string StaffPolicy = "staff";
+    public const string PlatformAdminPolicy = "platform-admin";
     public const string ChannelPolicy = "partner-channel";
 
     public static void AddIdentityParts(this WebApplicationBuilder builder)
@@ -85,6 +86,8 @@ public static class IdentitySetup
                 .RequireClaim(AccountClaims.Kind, nameof(AccountKind.Citizen)).AddRequirements(new ChannelScopeRequirement()))
             .AddPolicy(StaffPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
                 .RequireClaim(AccountClaims.Kind, nameof(AccountKind.Staff), nameof(AccountKind.Operator)))
+            .AddPolicy(PlatformAdminPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
+                .RequireClaim(AccountClaims.Kind, nameof(AccountKind.Operator)))
             .AddPolicy(ApiClientPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireClaim(AccountClaims.Client))
             .AddPolicy(ChannelPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
                 .RequireClaim(AccountClaims.ClientKind, nameof(ApiClientKind.PartnerChannel)).RequireClaim(AccountClaims.Scope, Scopes.CitizenLink));

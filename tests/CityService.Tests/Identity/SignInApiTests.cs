@@ -204,7 +204,8 @@ public abstract class SignInApiTests(AppFixture app)
         Assert.Equal(newPhone[..3] + "****" + newPhone[^4..], changed.GetProperty("phoneMasked").GetString());
 
         // The old token carries the old security stamp: that session has ended.
-        await (await session.GetAsync("/api/me")).AssertProblem(HttpStatusCode.Forbidden, code: "auth.session-ended");
+        await (await session.GetAsync("/api/me")).AssertProblem(HttpStatusCode.Unauthorized, code: "auth.session-ended");
+        await (await session.GetAsync("/api/regions/330100/services/TR-0001/eligibility")).AssertProblem(HttpStatusCode.Unauthorized, code: "auth.session-ended");
         app.Time.Advance(TimeSpan.FromMinutes(2));
         var fresh = Bearer(await SignIn(newPhone));
         Assert.Equal(changed.GetProperty("id").GetString(), (await (await fresh.GetAsync("/api/me")).Json()).GetProperty("id").GetString());

@@ -25,6 +25,8 @@ public static class IdentitySetup
     public const string PlatformAdminPolicy = "platform-admin";
     public const string ChannelPolicy = "partner-channel";
 
+    private static readonly CurrentSessionRequirement CurrentSession = new();
+
     public static void AddIdentityParts(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -83,15 +85,17 @@ public static class IdentitySetup
         services.AddAuthorizationBuilder()
             .SetDefaultPolicy(new AuthorizationPolicyBuilder(Scheme).RequireAuthenticatedUser().Build())
             .AddPolicy(CitizenPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
-                .RequireClaim(AccountClaims.Kind, nameof(AccountKind.Citizen)).AddRequirements(new ChannelScopeRequirement()))
+                .RequireClaim(AccountClaims.Kind, nameof(AccountKind.Citizen)).AddRequirements(new ChannelScopeRequirement(), CurrentSession))
             .AddPolicy(StaffPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
-                .RequireClaim(AccountClaims.Kind, nameof(AccountKind.Staff), nameof(AccountKind.Operator)))
+                .RequireClaim(AccountClaims.Kind, nameof(AccountKind.Staff), nameof(AccountKind.Operator)).AddRequirements(CurrentSession))
             .AddPolicy(PlatformAdminPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
-                .RequireClaim(AccountClaims.Kind, nameof(AccountKind.Operator)))
+                .RequireClaim(AccountClaims.Kind, nameof(AccountKind.Operator)).AddRequirements(CurrentSession))
             .AddPolicy(ApiClientPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireClaim(AccountClaims.Client))
             .AddPolicy(ChannelPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
                 .RequireClaim(AccountClaims.ClientKind, nameof(ApiClientKind.PartnerChannel)).RequireClaim(AccountClaims.Scope, Scopes.CitizenLink));
         services.AddSingleton<IAuthorizationHandler, ChannelScopeRequirement>();
+        services.AddSingleton<IAuthorizationHandler, CurrentSessionHandler>();
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, SessionEndedResultHandler>();
         services.AddScoped<ChannelLinking>();
         services.AddScoped<StaffService>();
     }
@@ -176,6 +180,62 @@ public static class AccountClaims
 
 /// <summary>Endpoint metadata: a channel-obtained citizen token may call this endpoint if it holds the scope.</summary>
 public sealed record ChannelScope(string Scope);
+
+/// <summary>
+/// A session or token is only good while the account's security stamp is the one it was issued with: changing the
+/// phone (or, later, signing out everywhere) rotates the stamp and ends every other session and token at once.
+/// </summary>
+public sealed class CurrentSessionRequirement : IAuthorizationRequirement;
+
+public sealed class CurrentSessionHandler(IDbContextFactory<CityDbContext> dbFactory) : AuthorizationHandler<CurrentSessionRequirement>
+{
+    protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, CurrentSessionRequirement requirement)
+    {
+        if (context.User.AccountId() is not { } id)
+        {
+            return;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync();
+        var stamp = await db.Accounts.AsNoTracking().Where(a => a.Id == id).Select(a => a.SecurityStamp).SingleOrDefaultAsync();
+        if (stamp is not null && stamp == context.User.FindFirstValue(AccountClaims.SecurityStamp))
+        {
+            context.Succeed(requirement);
+        }
+        else
+        {
+            context.Fail(new AuthorizationFailureReason(this, "The session ended: the account's security stamp changed."));
+        }
+    }
+}
+
+/// <summary>An ended session is asked to sign in again (401 / sign-in page), not told it is forbidden.</summary>
+public sealed class SessionEndedResultHandler : Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler
+{
+    private readonly Microsoft.AspNetCore.Authorization.Policy.AuthorizationMiddlewareResultHandler _default = new();
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, Microsoft.AspNetCore.Authorization.Policy.PolicyAuthorizationResult authorizeResult)
+    {
+        if (authorizeResult.Forbidden && authorizeResult.AuthorizationFailure?.FailureReasons.Any(r => r.Handler is CurrentSessionHandler) == true)
+        {
+            if (HostSetup.IsApi(context.Request.Path))
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                await Results.Problem(Problems.Build(context, 401, "auth.session-ended",
+                    new("登录状态已失效，请重新登录。", "Your session has ended; please sign in again."))).ExecuteAsync(context);
+            }
+            else
+            {
+                await context.SignOutAsync(IdentityConstants.ApplicationScheme);
+                context.Response.Redirect("/signin?ReturnUrl=" + Uri.EscapeDataString(context.Request.PathBase + context.Request.Path + context.Request.QueryString));
+            }
+
+            return;
+        }
+
+        await _default.HandleAsync(next, context, policy, authorizeResult);
+    }
+}
 
 /// <summary>Citizen endpoints refuse channel tokens unless the endpoint names a scope the token holds.</summary>
 public sealed class ChannelScopeRequirement : AuthorizationHandler<ChannelScopeRequirement>, IAuthorizationRequirement

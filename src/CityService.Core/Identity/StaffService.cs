@@ -111,6 +111,12 @@ public sealed class StaffService(CityDbContext db, PersonalDataProtector protect
         }
 
         var role = StaffRoles.TryParse(roleInput);
+        if (role == StaffRole.DeptAdmin && accountId == actor.AccountId && !actor.IsPlatformAdmin)
+        {
+            return new Error(ErrorKind.Conflict, "staff.own-admin-role", new(
+                "不能撤销自己的部门管理员角色，请由其他管理员操作。", "You cannot remove your own department admin role; ask another admin."));
+        }
+
         var row = role is null ? null : await db.StaffAssignments.FirstOrDefaultAsync(
             a => a.RegionCode == regionCode && a.DepartmentCode == departmentCode && a.AccountId == accountId && a.Role == role, ct);
         if (row is null)

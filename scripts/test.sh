@@ -61,9 +61,13 @@ dotnet build CityService.slnx -c Release -nologo -v quiet
 
 status=0
 rm -rf "$root/artifacts/logs"
-# The log scan reads the logs the other projects' test hosts wrote, so it runs last.
+# Only test projects run: a folder whose project does not say <IsTestProject>true</IsTestProject> (the shared library
+# tests/CityService.Testing) is built above but not tested. The log scan reads the logs the other projects' test hosts
+# wrote, so it runs last.
+is_test_project() { grep -qs '<IsTestProject>true</IsTestProject>' "$1"*.csproj; }
 projects=$(ls -d tests/*/ | grep -v 'CityService.LogScan/'; echo tests/CityService.LogScan/)
 for project in $projects; do
+  is_test_project "$project" || continue
   name=$(basename "$project")
   echo "=== $name"
   dotnet test "$project" -c Release --no-build -nologo \

@@ -1,4 +1,5 @@
 using CityService.Core.Storage;
+using CityService.Testing;
 using Microsoft.Playwright;
 
 namespace CityService.BrowserTests.Infrastructure;
@@ -16,7 +17,7 @@ public abstract class BrowserSite(StorageProvider provider) : IAsyncLifetime
 
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
-    private BrowserDatabase? _database;
+    private TestDatabase? _database;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
 
@@ -35,7 +36,7 @@ public abstract class BrowserSite(StorageProvider provider) : IAsyncLifetime
     {
         // Cheap checks first, so a missing browser or database server fails fast with a clear message.
         var chromium = ChromiumPath();
-        _database = await BrowserDatabase.CreateAsync(provider);
+        _database = await TestDatabase.CreateAsync(provider, "browser");
 
         ScreenshotFolder = Path.Combine(ArtifactsFolder(), "screenshots", Name);
         Directory.CreateDirectory(ScreenshotFolder);

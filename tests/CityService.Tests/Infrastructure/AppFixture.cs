@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using CityService.Core.Storage;
 using Microsoft.AspNetCore.Hosting;
@@ -5,6 +6,7 @@ using System.Security.Cryptography;
 using CityService.Core.Common;
 using CityService.Core.Identity;
 using CityService.RegistrySimulator;
+using CityService.Testing;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,6 +41,23 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
         }
 
         return client;
+    }
+
+    /// <summary>
+    /// A client that acts like a browser without JavaScript: it keeps its cookies (session, antiforgery, language) and
+    /// does not follow redirects, so a test reads each Location and follows it by hand (see <see cref="HtmlForms"/>).
+    /// </summary>
+    public HttpClient Browser() => App.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    /// <summary>
+    /// Signs in by code through the two forms of <paramref name="signInUrl"/>: the phone form, then the code form with the
+    /// code texted to <paramref name="phone"/>. Returns where the code form sent the browser.
+    /// </summary>
+    public async Task<string> SignIn(HttpClient browser, string phone, string signInUrl = "/signin")
+    {
+        var start = await HtmlForms.Page(browser, signInUrl);
+        var sent = await HtmlForms.Html(await HtmlForms.Submit(browser, start, "#phone-form", new() { ["phone"] = phone }), HttpStatusCode.OK);
+        return HtmlForms.Location(await HtmlForms.Submit(browser, sent, "#code-form", new() { ["code"] = Sms.LastCodeFor(phone) }));
     }
 
     public T Service<T>()

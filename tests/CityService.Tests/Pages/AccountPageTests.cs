@@ -1,16 +1,13 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using AngleSharp.Dom;
 using AngleSharp.Html.Dom;
-using AngleSharp.Html.Parser;
 using CityService.Core.Common;
 using CityService.Core.Identity;
 using CityService.RegistrySimulator;
 using CityService.Tests.Infrastructure;
 using CityService.Web.Infrastructure;
 using CityService.Web.Pages.Account;
-using Microsoft.AspNetCore.Mvc.Testing;
+using static CityService.Tests.Infrastructure.HtmlForms;
 
 namespace CityService.Tests.Pages;
 
@@ -22,7 +19,6 @@ public abstract class AccountPageTests(AppFixture app)
 {
     private const string Guide = "/city/330100/services/EE-0001"; // the passport: needs L3
 
-    private static readonly HtmlParser Parser = new();
     private static int _phone;
     private static int _person;
 
@@ -42,99 +38,10 @@ public abstract class AccountPageTests(AppFixture app)
         return SimulatedPersons.All[index];
     }
 
-    private HttpClient Browser() => app.App.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
-
-    private static async Task<IHtmlDocument> Page(HttpClient browser, string url)
-    {
-        var response = await browser.GetAsync(url);
-        return await Html(response, HttpStatusCode.OK);
-    }
-
-    private static async Task<IHtmlDocument> Html(HttpResponseMessage response, HttpStatusCode status)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"{response.RequestMessage?.RequestUri}: expected {(int)status}, got {(int)response.StatusCode} {response.Headers.Location} {body}");
-        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
-        return Parser.ParseDocument(body);
-    }
-
-    /// <summary>Submits a form as a browser would: its own fields (hidden ones included), the given values, a file for a multipart form.</summary>
-    private static async Task<HttpResponseMessage> Submit(
-        HttpClient browser, IHtmlDocument page, string formSelector, Dictionary<string, string>? values = null, byte[]? file = null, bool withToken = true)
-    {
-        var form = Assert.IsAssignableFrom<IHtmlFormElement>(page.QuerySelector(formSelector));
-        Assert.Equal("post", form.GetAttribute("method"), ignoreCase: true);
-        var action = form.GetAttribute("action");
-        Assert.False(string.IsNullOrEmpty(action), formSelector + " has no action");
-        var fields = form.QuerySelectorAll("input[name]").OfType<IHtmlInputElement>()
-            .Where(i => i.Type is not ("file" or "submit"))
-            .Where(i => withToken || i.Name != "__RequestVerificationToken")
-            .Select(i => (Name: i.Name!, i.Value))
-            .ToList();
-        foreach (var (name, value) in values ?? [])
-        {
-            fields.RemoveAll(f => f.Name == name);
-            fields.Add((name, value));
-        }
-
-        HttpContent content;
-        if (string.Equals(form.GetAttribute("enctype"), "multipart/form-data", StringComparison.OrdinalIgnoreCase))
-        {
-            var multipart = new MultipartFormDataContent();
-            foreach (var (name, value) in fields)
-            {
-                multipart.Add(new StringContent(value), name);
-            }
-
-            var fileInput = form.QuerySelector("input[type=file]")!.GetAttribute("name")!;
-            var bytes = new ByteArrayContent(file ?? []);
-            bytes.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-            multipart.Add(bytes, fileInput, "photo.png");
-            content = multipart;
-        }
-        else
-        {
-            content = new FormUrlEncodedContent(fields.Select(f => KeyValuePair.Create(f.Name, f.Value)));
-        }
-
-        return await browser.PostAsync(action, content);
-    }
-
-    private static string Location(HttpResponseMessage response)
-    {
-        Assert.True(response.StatusCode == HttpStatusCode.Redirect,
-            $"expected a redirect, got {(int)response.StatusCode}: {Parser.ParseDocument(response.Content.ReadAsStringAsync().GetAwaiter().GetResult()).QuerySelector("main")?.TextContent}");
-        return response.Headers.Location!.OriginalString;
-    }
-
-    private static string Text(IHtmlDocument doc, string selector) =>
-        (doc.QuerySelector(selector) ?? throw new Xunit.Sdk.XunitException($"{selector} is not on the page:\n{doc.Body?.InnerHtml}")).TextContent.Trim();
-
-    /// <summary>Every visible input has a label, and its error (when shown) is tied to it with aria-describedby.</summary>
-    private static void AssertAccessibleForm(IHtmlDocument doc)
-    {
-        foreach (var input in doc.QuerySelectorAll("main input:not([type=hidden])"))
-        {
-            Assert.NotNull(doc.QuerySelector($"label[for='{input.Id}']"));
-            if (doc.GetElementById(input.Id + "-error") is not null)
-            {
-                Assert.Contains(input.Id + "-error", input.GetAttribute("aria-describedby")!.Split(' '));
-                Assert.Equal("true", input.GetAttribute("aria-invalid"));
-            }
-        }
-    }
-
-    /// <summary>Signs in through the two forms of /signin and returns where the code form sent the browser.</summary>
-    private async Task<string> SignIn(HttpClient browser, string phone, string signInUrl = "/signin")
-    {
-        var sent = await Html(await Submit(browser, await Page(browser, signInUrl), "#phone-form", new() { ["phone"] = phone }), HttpStatusCode.OK);
-        return Location(await Submit(browser, sent, "#code-form", new() { ["code"] = app.Sms.LastCodeFor(phone) }));
-    }
-
     private async Task<HttpClient> SignedInCitizen()
     {
-        var browser = Browser();
-        Assert.Equal("/me", await SignIn(browser, NextPhone()));
+        var browser = app.Browser();
+        Assert.Equal("/me", await app.SignIn(browser, NextPhone()));
         return browser;
     }
 
@@ -156,7 +63,7 @@ public abstract class AccountPageTests(AppFixture app)
     [Fact]
     public async Task Signing_in_with_a_code_ends_on_the_profile_with_the_masked_phone_and_level_1()
     {
-        var browser = Browser();
+        var browser = app.Browser();
         var phone = NextPhone();
         var start = await Page(browser, "/signin");
         var phoneInput = start.QuerySelector("#phone-form input#phone")!;
@@ -164,7 +71,7 @@ public abstract class AccountPageTests(AppFixture app)
         Assert.Equal("tel", phoneInput.GetAttribute("autocomplete"));
         Assert.Contains("phone-hint", phoneInput.GetAttribute("aria-describedby"), StringComparison.Ordinal);
         Assert.NotNull(start.QuerySelector("#phone-form input[name=__RequestVerificationToken]"));
-        AssertAccessibleForm(start);
+        AssertAccessibleForms(start);
 
         var codeStep = await Html(await Submit(browser, start, "#phone-form", new() { ["phone"] = phone }), HttpStatusCode.OK);
         Assert.Equal(phone, codeStep.QuerySelector("#code-form input[type=hidden][name=phone]")!.GetAttribute("value"));
@@ -172,7 +79,7 @@ public abstract class AccountPageTests(AppFixture app)
         Assert.Equal("one-time-code", code.GetAttribute("autocomplete"));
         Assert.Equal("numeric", code.GetAttribute("inputmode"));
         Assert.Contains(phone[..3] + "****" + phone[^4..], Text(codeStep, "[role=status]"), StringComparison.Ordinal);
-        AssertAccessibleForm(codeStep);
+        AssertAccessibleForms(codeStep);
 
         var signedIn = await Submit(browser, codeStep, "#code-form", new() { ["code"] = app.Sms.LastCodeFor(phone) });
         Assert.Equal("/me", Location(signedIn));
@@ -193,7 +100,7 @@ public abstract class AccountPageTests(AppFixture app)
     [Fact]
     public async Task A_wrong_code_is_shown_next_to_the_code_field_and_keeps_the_phone()
     {
-        var browser = Browser();
+        var browser = app.Browser();
         var phone = NextPhone();
         var codeStep = await Html(await Submit(browser, await Page(browser, "/signin"), "#phone-form", new() { ["phone"] = phone }), HttpStatusCode.OK);
         var wrong = app.Sms.LastCodeFor(phone) == "000000" ? "111111" : "000000";
@@ -206,7 +113,7 @@ public abstract class AccountPageTests(AppFixture app)
         Assert.Null(code.GetAttribute("value")); // the wrong code is not filled in again
         Assert.Equal(phone, again.QuerySelector("#code-form input[type=hidden][name=phone]")!.GetAttribute("value"));
         Assert.Equal("#code", again.QuerySelector(".error-summary a")!.GetAttribute("href"));
-        AssertAccessibleForm(again);
+        AssertAccessibleForms(again);
         Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync("/me")).StatusCode); // still signed out
 
         // The code form of the error page still works with the right code.
@@ -216,7 +123,7 @@ public abstract class AccountPageTests(AppFixture app)
     [Fact]
     public async Task A_malformed_phone_is_shown_at_the_phone_field_and_kept()
     {
-        var browser = Browser();
+        var browser = app.Browser();
         var page = await Html(await Submit(browser, await Page(browser, "/signin"), "#phone-form", new() { ["phone"] = "12345" }), HttpStatusCode.OK);
         Assert.StartsWith("手机号码格式不正确", Text(page, "#phone-form #phone-error"), StringComparison.Ordinal);
         Assert.Equal("12345", page.QuerySelector("input#phone")!.GetAttribute("value"));
@@ -227,7 +134,7 @@ public abstract class AccountPageTests(AppFixture app)
     [Fact]
     public async Task A_second_code_within_a_minute_answers_429_with_the_wait_time()
     {
-        var browser = Browser();
+        var browser = app.Browser();
         var phone = NextPhone();
         var codeStep = await Html(await Submit(browser, await Page(browser, "/signin"), "#phone-form", new() { ["phone"] = phone }), HttpStatusCode.OK);
 
@@ -244,7 +151,7 @@ public abstract class AccountPageTests(AppFixture app)
     [Fact]
     public async Task An_expired_code_asks_for_a_new_one()
     {
-        var browser = Browser();
+        var browser = app.Browser();
         var phone = NextPhone();
         var codeStep = await Html(await Submit(browser, await Page(browser, "/signin"), "#phone-form", new() { ["phone"] = phone }), HttpStatusCode.OK);
         app.Time.Advance(TimeSpan.FromMinutes(6));
@@ -258,7 +165,7 @@ public abstract class AccountPageTests(AppFixture app)
     [Fact]
     public async Task A_post_without_the_antiforgery_token_is_rejected()
     {
-        var browser = Browser();
+        var browser = app.Browser();
         var phone = NextPhone();
         var response = await Submit(browser, await Page(browser, "/signin"), "#phone-form", new() { ["phone"] = phone }, withToken: false);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -275,7 +182,7 @@ public abstract class AccountPageTests(AppFixture app)
     [InlineData("/me/verify")]
     public async Task Account_pages_without_a_session_redirect_to_sign_in_with_the_return_url(string page)
     {
-        var response = await Browser().GetAsync(page);
+        var response = await app.Browser().GetAsync(page);
         var location = new Uri(new Uri("http://localhost"), Location(response));
         Assert.Equal("/signin", location.AbsolutePath);
         Assert.Equal("?ReturnUrl=" + Uri.EscapeDataString(page), location.Query);
@@ -284,9 +191,9 @@ public abstract class AccountPageTests(AppFixture app)
     [Fact]
     public async Task The_citizen_pages_refuse_a_staff_session_with_403()
     {
-        var staff = Browser();
+        var staff = app.Browser();
         var clerk = Web.Features.Identity.DemoAccounts.All.First(d => d.Kind == AccountKind.Staff).Phone;
-        Assert.Equal("/", await SignIn(staff, clerk)); // a code signs staff in too, but not to the citizen profile
+        Assert.Equal("/", await app.SignIn(staff, clerk)); // a code signs staff in too, but not to the citizen profile
         Assert.Equal(HttpStatusCode.Forbidden, (await staff.GetAsync("/me")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await staff.GetAsync("/me/verify")).StatusCode);
         Assert.Equal("/signout", (await Page(staff, "/")).QuerySelector("#account-link")!.GetAttribute("href")); // the header offers a way out instead
@@ -295,12 +202,12 @@ public abstract class AccountPageTests(AppFixture app)
     [Fact]
     public async Task Signing_in_returns_to_local_addresses_only()
     {
-        var browser = Browser();
+        var browser = app.Browser();
         var redirected = new Uri(new Uri("http://localhost"), Location(await browser.GetAsync("/me/verify")));
-        Assert.Equal("/me/verify", await SignIn(browser, NextPhone(), redirected.PathAndQuery));
+        Assert.Equal("/me/verify", await app.SignIn(browser, NextPhone(), redirected.PathAndQuery));
 
-        Assert.Equal("/me", await SignIn(Browser(), NextPhone(), "/signin?returnUrl=" + Uri.EscapeDataString("https://evil.example/")));
-        Assert.Equal("/me", await SignIn(Browser(), NextPhone(), "/signin?returnUrl=" + Uri.EscapeDataString("//evil.example/")));
+        Assert.Equal("/me", await app.SignIn(app.Browser(), NextPhone(), "/signin?returnUrl=" + Uri.EscapeDataString("https://evil.example/")));
+        Assert.Equal("/me", await app.SignIn(app.Browser(), NextPhone(), "/signin?returnUrl=" + Uri.EscapeDataString("//evil.example/")));
     }
 
     [Fact]
@@ -311,7 +218,7 @@ public abstract class AccountPageTests(AppFixture app)
         var verify = await Page(browser, "/me/verify");
         Assert.Equal("name", verify.QuerySelector("#id-form input#name")!.GetAttribute("autocomplete"));
         Assert.Null(verify.QuerySelector("#face-start-form")); // the face check needs L2 first
-        AssertAccessibleForm(verify);
+        AssertAccessibleForms(verify);
 
         var done = await Submit(browser, verify, "#id-form", new() { ["name"] = person.Name, ["idNumber"] = person.IdNumber });
         Assert.Equal("/me?verified=L2", Location(done));
@@ -338,13 +245,13 @@ public abstract class AccountPageTests(AppFixture app)
         var mismatch = await Html(await Submit(browser, verify, "#id-form", new() { ["name"] = person.Name + "甲", ["idNumber"] = person.IdNumber }), HttpStatusCode.OK);
         Assert.Equal("姓名与身份证号码不匹配，请核对后重试。", Text(mismatch, "#id-form #name-error"));
         Assert.Null(mismatch.QuerySelector("#idNumber-error"));
-        AssertAccessibleForm(mismatch);
+        AssertAccessibleForms(mismatch);
 
         var checksum = await Html(await Submit(browser, mismatch, "#id-form", new() { ["name"] = person.Name, ["idNumber"] = "110105194912310021" }), HttpStatusCode.OK);
         Assert.Equal("身份证号码校验位不正确，请核对是否输错。", Text(checksum, "#id-form #idNumber-error"));
         Assert.Null(checksum.QuerySelector("#name-error"));
         Assert.Equal(person.Name, checksum.QuerySelector("input#name")!.GetAttribute("value"));
-        AssertAccessibleForm(checksum);
+        AssertAccessibleForms(checksum);
 
         var empty = await Html(await Submit(browser, checksum, "#id-form", new() { ["name"] = " ", ["idNumber"] = person.IdNumber }), HttpStatusCode.OK);
         Assert.StartsWith("请填写与身份证一致的姓名", Text(empty, "#name-error"), StringComparison.Ordinal);
@@ -365,7 +272,7 @@ public abstract class AccountPageTests(AppFixture app)
         Assert.Equal("image/png", file.GetAttribute("accept"));
         Assert.Equal("user", file.GetAttribute("capture"));
         Assert.True(RequestSigning.IsWellFormedNonce(form.QuerySelector("input[type=hidden][name=nonce]")!.GetAttribute("value")));
-        AssertAccessibleForm(upload);
+        AssertAccessibleForms(upload);
 
         var done = await Submit(browser, upload, "#face-form", file: person.LiveSnapshotPng(seed: 11));
         Assert.Equal("/me?verified=L3", Location(done));
@@ -439,7 +346,7 @@ public abstract class AccountPageTests(AppFixture app)
     [Fact]
     public async Task The_guide_asks_an_anonymous_visitor_to_sign_in_and_come_back()
     {
-        var guide = await Page(Browser(), Guide);
+        var guide = await Page(app.Browser(), Guide);
         Assert.Equal("L3", guide.QuerySelector("#start-level")!.GetAttribute("data-level"));
         Assert.Contains("L3", Text(guide, "#start-level"), StringComparison.Ordinal);
         var start = guide.QuerySelector("a#start")!;
@@ -448,8 +355,8 @@ public abstract class AccountPageTests(AppFixture app)
         Assert.Single(guide.QuerySelectorAll("h1"));
 
         // Following the link and signing in comes back to the guide.
-        var browser = Browser();
-        Assert.Equal(Guide, await SignIn(browser, NextPhone(), start.GetAttribute("href")!));
+        var browser = app.Browser();
+        Assert.Equal(Guide, await app.SignIn(browser, NextPhone(), start.GetAttribute("href")!));
     }
 
     [Fact]
@@ -481,7 +388,7 @@ public abstract class AccountPageTests(AppFixture app)
     [Fact]
     public async Task Sign_in_in_english_with_the_language_cookie()
     {
-        var browser = Browser();
+        var browser = app.Browser();
         Assert.Equal("/signin", Location(await browser.GetAsync("/lang/en?returnUrl=%2Fsignin")));
         var page = await Page(browser, "/signin");
         Assert.Equal("en", page.DocumentElement.GetAttribute("lang"));

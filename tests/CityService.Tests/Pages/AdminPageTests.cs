@@ -2,11 +2,10 @@ using System.Globalization;
 using System.Net;
 using AngleSharp.Dom;
 using AngleSharp.Html.Dom;
-using AngleSharp.Html.Parser;
 using CityService.Core.Identity;
 using CityService.Tests.Infrastructure;
 using CityService.Web.Features.Identity;
-using Microsoft.AspNetCore.Mvc.Testing;
+using static CityService.Tests.Infrastructure.HtmlForms;
 
 namespace CityService.Tests.Pages;
 
@@ -20,7 +19,6 @@ public abstract class AdminPageTests(AppFixture app)
     private const string Clerk = "13900000001"; // clerk, Hangzhou PSB
     private const string PlatformAdmin = "13700000001";
 
-    private static readonly HtmlParser Parser = new();
     private static int _phone;
 
     /// <summary>A phone number no other test uses (staff to be), so grants never meet an existing account.</summary>
@@ -33,98 +31,23 @@ public abstract class AdminPageTests(AppFixture app)
 
     private static string Masked(string phone) => phone[..3] + "****" + phone[^4..];
 
-    private HttpClient Browser() => app.App.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
-
-    private static async Task<IHtmlDocument> Page(HttpClient browser, string url, HttpStatusCode status = HttpStatusCode.OK) =>
-        await Html(await browser.GetAsync(url), status);
-
-    private static async Task<IHtmlDocument> Html(HttpResponseMessage response, HttpStatusCode status)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"{response.RequestMessage?.RequestUri}: expected {(int)status}, got {(int)response.StatusCode} {response.Headers.Location} {body}");
-        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
-        return Parser.ParseDocument(body);
-    }
-
-    /// <summary>The form's own fields (hidden ones and selected options included), with the given values replacing them.</summary>
-    private static List<KeyValuePair<string, string>> Fields(IElement form, Dictionary<string, string>? values)
-    {
-        var fields = form.QuerySelectorAll("input[name]").OfType<IHtmlInputElement>()
-            .Where(i => i.Type is not ("file" or "submit"))
-            .Select(i => KeyValuePair.Create(i.Name!, i.Value))
-            .Concat(form.QuerySelectorAll("select[name]").OfType<IHtmlSelectElement>().Select(s => KeyValuePair.Create(s.Name!, s.Value ?? string.Empty)))
-            .ToList();
-        foreach (var (name, value) in values ?? [])
-        {
-            fields.RemoveAll(f => f.Key == name);
-            fields.Add(KeyValuePair.Create(name, value));
-        }
-
-        return fields;
-    }
-
-    /// <summary>Submits a POST form as a browser would.</summary>
-    private static async Task<HttpResponseMessage> Submit(HttpClient browser, IHtmlDocument page, string formSelector, Dictionary<string, string>? values = null)
-    {
-        var form = page.QuerySelector(formSelector) ?? throw new Xunit.Sdk.XunitException($"{formSelector} is not on the page:\n{page.QuerySelector("main")?.InnerHtml}");
-        Assert.Equal("post", form.GetAttribute("method"), ignoreCase: true);
-        var action = form.GetAttribute("action");
-        Assert.False(string.IsNullOrEmpty(action), formSelector + " has no action");
-        Assert.NotNull(form.QuerySelector("input[name=__RequestVerificationToken]"));
-        return await browser.PostAsync(action, new FormUrlEncodedContent(Fields(form, values)));
-    }
-
-    /// <summary>Submits a GET form as a browser would: its fields become the query string of its action.</summary>
-    private static async Task<IHtmlDocument> Choose(HttpClient browser, IHtmlDocument page, string formSelector, Dictionary<string, string> values)
-    {
-        var form = page.QuerySelector(formSelector) ?? throw new Xunit.Sdk.XunitException($"{formSelector} is not on the page");
-        Assert.Equal("get", form.GetAttribute("method"), ignoreCase: true);
-        Assert.Null(form.QuerySelector("input[name=__RequestVerificationToken]"));
-        var query = string.Join('&', Fields(form, values).Select(f => Uri.EscapeDataString(f.Key) + "=" + Uri.EscapeDataString(f.Value)));
-        return await Page(browser, form.GetAttribute("action") + "?" + query);
-    }
-
-    private static string Location(HttpResponseMessage response)
-    {
-        Assert.True(response.StatusCode == HttpStatusCode.Redirect,
-            $"expected a redirect, got {(int)response.StatusCode}: {Parser.ParseDocument(response.Content.ReadAsStringAsync().GetAwaiter().GetResult()).QuerySelector("main")?.TextContent}");
-        return response.Headers.Location!.OriginalString;
-    }
-
-    private static string Text(IHtmlDocument doc, string selector) =>
-        (doc.QuerySelector(selector) ?? throw new Xunit.Sdk.XunitException($"{selector} is not on the page:\n{doc.Body?.InnerHtml}")).TextContent.Trim();
-
-    /// <summary>Every visible input and select has a label, and its error (when shown) is tied to it with aria-describedby.</summary>
-    private static void AssertAccessibleForms(IHtmlDocument doc)
-    {
-        foreach (var input in doc.QuerySelectorAll("main input:not([type=hidden]), main select"))
-        {
-            Assert.False(string.IsNullOrEmpty(input.Id));
-            Assert.NotNull(doc.QuerySelector($"label[for='{input.Id}']"));
-            if (doc.GetElementById(input.Id + "-error") is not null)
-            {
-                Assert.Contains(input.Id + "-error", input.GetAttribute("aria-describedby")!.Split(' '));
-                Assert.Equal("true", input.GetAttribute("aria-invalid"));
-            }
-        }
-    }
-
     /// <summary>The staff list's entry for a masked phone, or null.</summary>
     private static IElement? Member(IHtmlDocument page, string masked) =>
         page.QuerySelectorAll("#staff-list .staff-member").FirstOrDefault(m => m.QuerySelector(".staff-phone")!.TextContent.Trim() == masked);
 
-    /// <summary>Signs in through the two forms of /signin and returns where the code form sent the browser.</summary>
-    private async Task<string> SignIn(HttpClient browser, string phone, string signInUrl = "/signin")
+    /// <summary>
+    /// Signs in by code (see <see cref="AppFixture.SignIn"/>) a minute after the last code: demo phones sign in once per
+    /// test, and a phone gets one code a minute.
+    /// </summary>
+    private Task<string> SignIn(HttpClient browser, string phone, string signInUrl = "/signin")
     {
-        app.Time.Advance(OtpService.PhoneInterval); // demo phones sign in once per test: one code a minute per phone
-        var start = await Page(browser, signInUrl);
-        var sent = await Html(await Submit(browser, start, "#phone-form", new() { ["phone"] = phone }), HttpStatusCode.OK);
-        return Location(await Submit(browser, sent, "#code-form", new() { ["code"] = app.Sms.LastCodeFor(phone) }));
+        app.Time.Advance(OtpService.PhoneInterval);
+        return app.SignIn(browser, phone, signInUrl);
     }
 
     private async Task<HttpClient> SignedIn(string phone)
     {
-        var browser = Browser();
+        var browser = app.Browser();
         await SignIn(browser, phone);
         return browser;
     }
@@ -132,7 +55,7 @@ public abstract class AdminPageTests(AppFixture app)
     [Fact]
     public async Task Without_a_session_the_page_redirects_to_sign_in_and_comes_back()
     {
-        var browser = Browser();
+        var browser = app.Browser();
         var location = new Uri(new Uri("http://localhost"), Location(await browser.GetAsync("/admin/staff")));
         Assert.Equal("/signin", location.AbsolutePath);
         Assert.Equal("?ReturnUrl=" + Uri.EscapeDataString("/admin/staff"), location.Query);
@@ -146,7 +69,7 @@ public abstract class AdminPageTests(AppFixture app)
     [Fact]
     public async Task A_citizen_is_refused_with_403_and_sees_no_staff_link()
     {
-        var citizen = Browser();
+        var citizen = app.Browser();
         Assert.Equal("/me", await SignIn(citizen, "135" + Interlocked.Increment(ref _phone).ToString("00000000", CultureInfo.InvariantCulture)));
         var refused = await citizen.GetAsync("/admin/staff?region=330100&department=PSB");
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
@@ -272,14 +195,14 @@ public abstract class AdminPageTests(AppFixture app)
         Assert.Null(start.QuerySelector("#choose-form select#department")); // departments come with the region
         AssertAccessibleForms(start);
 
-        var region = await Choose(browser, start, "#choose-form", new() { ["region"] = "330200" });
+        var region = await SubmitGet(browser, start, "#choose-form", new() { ["region"] = "330200" });
         Assert.Equal("330200", region.QuerySelector("select#region option[selected]")!.GetAttribute("value"));
         var departments = region.QuerySelectorAll("select#department option").Select(o => o.GetAttribute("value")).ToList();
         Assert.Contains("PSB", departments);
         Assert.DoesNotContain("MPS", departments); // only Ningbo's own departments
         AssertAccessibleForms(region);
 
-        var psb = await Choose(browser, region, "#choose-form", new() { ["department"] = "PSB" });
+        var psb = await SubmitGet(browser, region, "#choose-form", new() { ["department"] = "PSB" });
         Assert.Equal("宁波市公安局", Text(psb, "#department-heading"));
         Assert.NotNull(psb.QuerySelector("#no-staff"));
 

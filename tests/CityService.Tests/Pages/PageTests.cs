@@ -1,6 +1,5 @@
 using System.Net;
 using AngleSharp.Html.Dom;
-using AngleSharp.Html.Parser;
 using CityService.Tests.Infrastructure;
 
 namespace CityService.Tests.Pages;
@@ -8,18 +7,9 @@ namespace CityService.Tests.Pages;
 /// <summary>The server-rendered pages as plain HTML (no JavaScript): what a person without scripts gets.</summary>
 public abstract class PageTests(AppFixture app)
 {
-    private static readonly HtmlParser Parser = new();
-
     private readonly HttpClient _client = app.Client();
 
-    private async Task<IHtmlDocument> Page(string url, HttpClient? client = null)
-    {
-        var response = await (client ?? _client).GetAsync(url);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{url}: {(int)response.StatusCode} {body}");
-        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
-        return Parser.ParseDocument(body);
-    }
+    private Task<IHtmlDocument> Page(string url) => HtmlForms.Page(_client, url);
 
     [Fact]
     public async Task Home_lists_cities_grouped_by_province_in_chinese_by_default()
@@ -58,7 +48,7 @@ public abstract class PageTests(AppFixture app)
         var cookie = first.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("cs-city=", StringComparison.Ordinal));
         using var request = new HttpRequestMessage(HttpMethod.Get, "/");
         request.Headers.Add("Cookie", cookie.Split(';')[0]);
-        var doc = Parser.ParseDocument(await (await _client.SendAsync(request)).Content.ReadAsStringAsync());
+        var doc = HtmlForms.Parse(await (await _client.SendAsync(request)).Content.ReadAsStringAsync());
         Assert.Contains("宁波市", doc.QuerySelector("h1")!.TextContent, StringComparison.Ordinal);
     }
 
@@ -109,7 +99,7 @@ public abstract class PageTests(AppFixture app)
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/city/330100/services/TR-0001");
         request.Headers.Add("Cookie", cookie);
-        var english = Parser.ParseDocument(await (await _client.SendAsync(request)).Content.ReadAsStringAsync());
+        var english = HtmlForms.Parse(await (await _client.SendAsync(request)).Content.ReadAsStringAsync());
         Assert.Equal("en", english.DocumentElement.GetAttribute("lang"));
         Assert.Equal("Driving licence renewal", english.QuerySelector("h1")!.TextContent.Trim());
         Assert.Contains("Required materials", english.QuerySelectorAll("dt").Select(d => d.TextContent.Trim()));
@@ -142,7 +132,7 @@ public abstract class PageTests(AppFixture app)
     {
         var response = await _client.GetAsync(url);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        var doc = Parser.ParseDocument(await response.Content.ReadAsStringAsync());
+        var doc = HtmlForms.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("出错了", doc.QuerySelector("h1")!.TextContent.Trim());
     }
 

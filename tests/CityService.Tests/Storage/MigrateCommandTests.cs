@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using CityService.Core.Storage;
-using CityService.Tests.Infrastructure;
+using CityService.Testing;
 using Microsoft.EntityFrameworkCore;
 
 namespace CityService.Tests.Storage;

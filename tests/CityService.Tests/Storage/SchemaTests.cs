@@ -3,7 +3,7 @@ using CityService.Core.Catalog;
 using CityService.Core.Common;
 using CityService.Core.Regions;
 using CityService.Core.Storage;
-using CityService.Tests.Infrastructure;
+using CityService.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;

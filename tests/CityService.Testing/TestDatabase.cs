@@ -2,21 +2,21 @@ using CityService.Core.Storage;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
-namespace CityService.BrowserTests.Infrastructure;
+namespace CityService.Testing;
 
 /// <summary>
-/// A fresh, empty database for one browser fixture: a temp SQLite file, or a new database
-/// <c>cs_browser_&lt;guid&gt;</c> on the PostgreSQL server named by CITYSERVICE_TEST_PG, dropped WITH (FORCE) afterwards.
-/// Without that variable the PostgreSQL tests fail: a missing server is a failure, not a skip.
+/// A fresh, empty database for one fixture, deleted when disposed: a temp SQLite file, or a new database
+/// <c>cs_&lt;label&gt;_&lt;guid&gt;</c> on the PostgreSQL server named by CITYSERVICE_TEST_PG (the test command starts one),
+/// dropped WITH (FORCE). Without that variable the PostgreSQL tests fail: a missing server is a failure, not a skip.
 /// </summary>
-public sealed class BrowserDatabase : IAsyncDisposable
+public sealed class TestDatabase : IAsyncDisposable
 {
     public const string PostgresVariable = "CITYSERVICE_TEST_PG";
 
     private readonly string? _sqliteFile;
     private readonly string? _pgName;
 
-    private BrowserDatabase(StorageSettings settings, string? sqliteFile, string? pgName)
+    private TestDatabase(StorageSettings settings, string? sqliteFile, string? pgName)
     {
         Settings = settings;
         _sqliteFile = sqliteFile;
@@ -25,18 +25,24 @@ public sealed class BrowserDatabase : IAsyncDisposable
 
     public StorageSettings Settings { get; }
 
-    public static async Task<BrowserDatabase> CreateAsync(StorageProvider provider)
+    public StorageProvider Provider => Settings.Provider;
+
+    /// <summary>Creates the database; <paramref name="label"/> (lower-case letters) names the test project in a PostgreSQL database's name.</summary>
+    public static async Task<TestDatabase> CreateAsync(StorageProvider provider, string label = "test")
     {
+        if (label.Length == 0 || !label.All(char.IsAsciiLetterLower))
+        {
+            throw new ArgumentException($"'{label}' is not a label of lower-case letters.", nameof(label));
+        }
+
         if (provider == StorageProvider.Sqlite)
         {
-            var folder = Path.Combine(Path.GetTempPath(), "cityservice-browser-tests");
-            Directory.CreateDirectory(folder);
-            var file = Path.Combine(folder, $"{Guid.NewGuid():N}.db");
-            return new BrowserDatabase(StorageSettings.From("Sqlite", $"Data Source={file}", folder), file, null);
+            var file = Path.Combine(Path.GetTempPath(), "cityservice-tests", $"{Guid.NewGuid():N}.db");
+            return new TestDatabase(StorageSettings.From("Sqlite", $"Data Source={file}", Path.GetTempPath()), file, null);
         }
 
         var admin = AdminConnectionString();
-        var name = $"cs_browser_{Guid.NewGuid():N}";
+        var name = $"cs_{label}_{Guid.NewGuid():N}";
         await using (var connection = new NpgsqlConnection(admin))
         {
             await connection.OpenAsync();
@@ -45,15 +51,15 @@ public sealed class BrowserDatabase : IAsyncDisposable
         }
 
         var builder = new NpgsqlConnectionStringBuilder(admin) { Database = name };
-        return new BrowserDatabase(StorageSettings.From("Postgres", builder.ToString(), Path.GetTempPath()), null, name);
+        return new TestDatabase(StorageSettings.From("Postgres", builder.ToString(), Path.GetTempPath()), null, name);
     }
 
     public static string AdminConnectionString() =>
         Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } cs
             ? cs
             : throw new InvalidOperationException(
-                $"{PostgresVariable} is not set, so the PostgreSQL browser tests cannot run. Set it to an admin connection string "
-                + "(e.g. Host=127.0.0.1;Port=55432;Username=postgres;Database=postgres) or run scripts/test.sh, which starts a server.");
+                $"{PostgresVariable} is not set, so the PostgreSQL tests cannot run. Set it to an admin connection string "
+                + "(e.g. Host=127.0.0.1;Port=55432;Username=postgres;Database=postgres) or run the README's test command (scripts/test.sh), which starts a server.");
 
     public async ValueTask DisposeAsync()
     {

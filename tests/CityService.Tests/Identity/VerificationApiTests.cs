@@ -18,18 +18,7 @@ public abstract class VerificationApiTests(AppFixture app)
 
     private readonly HttpClient _client = app.Client();
 
-    /// <summary>A generated person not yet used by another test in this run, nor by the demo accounts.</summary>
-    private static SimulatedPerson NextPerson()
-    {
-        var demo = Web.Features.Identity.DemoAccounts.All.Select(d => d.VerifiedPerson).OfType<int>().ToHashSet();
-        int index;
-        do
-        {
-            index = Interlocked.Increment(ref _person) % SimulatedPersons.All.Count;
-        }
-        while (demo.Contains(index));
-        return SimulatedPersons.All[index];
-    }
+    private static SimulatedPerson NextPerson() => TestPersons.Next(ref _person);
 
     private async Task<HttpClient> SignedInCitizen()
     {

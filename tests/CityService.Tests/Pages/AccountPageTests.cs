@@ -25,18 +25,7 @@ public abstract class AccountPageTests(AppFixture app)
     /// <summary>A phone number no other test uses, so no test meets another's rate limits.</summary>
     private static string NextPhone() => "136" + Interlocked.Increment(ref _phone).ToString("00000000", CultureInfo.InvariantCulture);
 
-    /// <summary>A generated person no other test of this class has bound to an account, nor a demo account.</summary>
-    private static SimulatedPerson NextPerson()
-    {
-        var demo = Web.Features.Identity.DemoAccounts.All.Select(d => d.VerifiedPerson).OfType<int>().ToHashSet();
-        int index;
-        do
-        {
-            index = Interlocked.Increment(ref _person) % SimulatedPersons.All.Count;
-        }
-        while (demo.Contains(index));
-        return SimulatedPersons.All[index];
-    }
+    private static SimulatedPerson NextPerson() => TestPersons.Next(ref _person);
 
     private async Task<HttpClient> SignedInCitizen()
     {

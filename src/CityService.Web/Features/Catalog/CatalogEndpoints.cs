@@ -14,13 +14,14 @@ public static class CatalogEndpoints
 {
     public static IEndpointRouteBuilder MapCatalog(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/regions/{code}").WithTags("Catalog").AllowAnonymous().WithETag()
+        // The list and the item answer with cached PreparedJson (ETag included), so they skip the generic ETag filter.
+        var group = app.MapGroup("/api/regions/{code}").WithTags("Catalog").AllowAnonymous()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/services", ListServices).Produces<ServiceListDto>().WithName("ListServices")
             .WithSummary("The effective service items of a region, filtered by field and text (Chinese or English, substrings match).");
         group.MapGet("/services/{serviceCode}", GetService).Produces<ServiceDetailDto>().WithName("GetService")
             .WithSummary("One effective service item with its guide, as the region sees it.");
-        group.MapGet("/fields", CountFields).WithName("CountServiceFields")
+        group.MapGet("/fields", CountFields).WithETag().WithName("CountServiceFields")
             .WithSummary("The 12 service fields with the number of items each has in the region.");
 
         var citizen = app.MapGroup("/api/regions/{code}/services/{serviceCode}").WithTags("Catalog")
@@ -87,13 +88,18 @@ public static class CatalogEndpoints
         }
 
         var all = await catalog.ForRegionAsync(region.Value.Code, ct);
+        var key = ("list", region.Value.Code, fieldValue, q?.Trim(), pageNumber.Value, size.Value);
+        if (responses.TryGet(key, all) is { } cached)
+        {
+            return cached; // a repeated read: no filtering, no serialization, no hashing
+        }
+
         var result = CatalogReader.Search(all, fieldValue, q, pageNumber.Value, size.Value);
         if (!result.IsOk)
         {
             return Problems.From(result.Error, http);
         }
 
-        var key = ("list", region.Value.Code, fieldValue, q?.Trim(), result.Value.Page, result.Value.PageSize);
         return responses.GetOrAdd(key, all, () => PreparedJson.From(
             new ServiceListDto(result.Value.Items.Select(ServiceSummaryDto.From).ToList(), result.Value.Total, result.Value.Page, result.Value.PageSize), http));
     }

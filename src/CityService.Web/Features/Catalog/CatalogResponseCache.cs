@@ -14,11 +14,15 @@ public sealed class CatalogResponseCache : IDisposable
 {
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 64 * 1024 }); // in KiB: 64 MiB at most
 
+    /// <summary>The cached answer for the key, if it was made from this very catalog snapshot.</summary>
+    public PreparedJson? TryGet(object key, IReadOnlyList<EffectiveServiceItem> source) =>
+        _cache.TryGetValue(key, out Entry? entry) && entry is not null && ReferenceEquals(entry.Source, source) ? entry.Json : null;
+
     public PreparedJson GetOrAdd(object key, IReadOnlyList<EffectiveServiceItem> source, Func<PreparedJson> create)
     {
-        if (_cache.TryGetValue(key, out Entry? entry) && entry is not null && ReferenceEquals(entry.Source, source))
+        if (TryGet(key, source) is { } cached)
         {
-            return entry.Json;
+            return cached;
         }
 
         var json = create();

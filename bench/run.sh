@@ -119,6 +119,7 @@ env Storage__Provider="$storage" \
     Identity__PersonalData__ActiveKey=bench \
     Identity__PersonalData__Keys__bench="$(key)" \
     Identity__PersonalData__BlindIndexKey="$(key)" \
+    Sms__Sender=Console \
     ASPNETCORE_ENVIRONMENT=Production \
     Logging__LogLevel__Default=Warning \
     Logging__Console__FormatterName=simple \

@@ -86,7 +86,13 @@ public sealed class ChannelLinking(CityDbContext db, PersonalDataProtector prote
         }
 
         db.UserLogins.Add(new IdentityUserLogin<Guid> { LoginProvider = channel.Id, ProviderKey = channelUser, ProviderDisplayName = channel.NameEn, UserId = account.Id });
-        await db.SaveChangesAsync(ct);
+        if (!await db.TrySaveChangesAsync(ct))
+        {
+            // The same channel user was linked by a parallel request: use that link.
+            var linked = await db.UserLogins.AsNoTracking().SingleAsync(l => l.LoginProvider == channel.Id && l.ProviderKey == channelUser, ct);
+            return await db.Accounts.SingleAsync(a => a.Id == linked.UserId, ct);
+        }
+
         return account;
     }
 

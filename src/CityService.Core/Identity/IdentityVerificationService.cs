@@ -32,6 +32,13 @@ public sealed class IdentityVerificationService(CityDbContext db, PersonalDataPr
         }
 
         var account = await db.Accounts.SingleAsync(a => a.Id == accountId, ct);
+        if (account.AssuranceLevel >= AssuranceLevel.L2)
+        {
+            // An identity, once confirmed, is not swapped for another (that would carry a face match over to someone else).
+            return new Error(ErrorKind.Conflict, "identity.already-verified", new(
+                "您的身份已核验，不能更换为其他身份证号码。如信息有误请联系客服。", "Your identity is already verified and cannot be changed to another ID number. Contact support if it is wrong."), "idNumber");
+        }
+
         if (await TooManyTries(accountId, VerificationKind.IdNumber, IdTriesPerDay, now, ct) is { } limited)
         {
             return limited;
@@ -40,8 +47,10 @@ public sealed class IdentityVerificationService(CityDbContext db, PersonalDataPr
         var index = protector.BlindIndex(idNumber.Value.Value, "id-number");
         if (await db.Accounts.AnyAsync(a => a.IdNumberIndex == index && a.Id != accountId, ct))
         {
-            return new Error(ErrorKind.Conflict, "identity.id-number-in-use", new(
-                "该身份证号码已绑定其他账户。如有疑问请联系客服。", "This ID number is already linked to another account. Please contact support if this is unexpected."), "idNumber");
+            // Counted as a try, so the answer cannot be used to probe which ID numbers have accounts.
+            db.IdentityVerifications.Add(IdentityVerification.Record(accountId, VerificationKind.IdNumber, "id-number-in-use", null, null, now));
+            await db.SaveChangesAsync(ct);
+            return IdNumberInUse();
         }
 
         var answer = await registry.VerifyIdentityAsync(trimmedName, idNumber.Value.Value, ct);
@@ -55,8 +64,7 @@ public sealed class IdentityVerificationService(CityDbContext db, PersonalDataPr
         {
             case RegistryIdentityOutcome.Match:
                 account.ConfirmIdentity(protector.Encrypt(trimmedName, "name"), index, protector.Encrypt(idNumber.Value.Value, "id-number"), answer.Reference!, now);
-                await db.SaveChangesAsync(ct);
-                return account;
+                return await db.TrySaveChangesAsync(ct) ? account : IdNumberInUse(); // another account bound it a moment ago
             case RegistryIdentityOutcome.NameMismatch:
                 await db.SaveChangesAsync(ct);
                 return Error.Invalid("name", "identity.name-mismatch", "姓名与身份证号码不匹配，请核对后重试。", "The name does not match the ID number; please check and try again.");
@@ -163,6 +171,9 @@ public sealed class IdentityVerificationService(CityDbContext db, PersonalDataPr
         ReadOnlySpan<byte> signature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
         return buffer.AsSpan(0, 8).SequenceEqual(signature) ? buffer[..length] : null;
     }
+
+    private static Error IdNumberInUse() => new(ErrorKind.Conflict, "identity.id-number-in-use", new(
+        "该身份证号码已绑定其他账户。如有疑问请联系客服。", "This ID number is already linked to another account. Please contact support if this is unexpected."), "idNumber");
 
     private static Error RegistryUnavailable() => new(ErrorKind.Unavailable, "identity.registry-unavailable", new(
         "户籍核验服务暂时不可用，请稍后再试。", "The population registry cannot be reached right now; please try again later."));

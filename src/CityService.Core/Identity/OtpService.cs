@@ -30,6 +30,16 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
         var phoneIndex = protector.BlindIndex(phone.Value.Value, "phone");
         var clientIndex = protector.BlindIndex(clientAddress, "client-address");
 
+        // Count and insert under one lock per phone, so parallel requests cannot all pass the limits:
+        // BEGIN IMMEDIATE on SQLite, a transaction-scoped advisory lock on the phone's index on PostgreSQL.
+        var postgres = db.Database.IsNpgsql();
+        await using var tx = await db.Database.BeginTransactionAsync(
+            postgres ? System.Data.IsolationLevel.ReadCommitted : System.Data.IsolationLevel.Serializable, ct);
+        if (postgres)
+        {
+            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtextextended({phoneIndex}, 0))", ct);
+        }
+
         var recent = await db.OtpChallenges.AsNoTracking()
             .Where(o => o.PhoneIndex == phoneIndex && o.CreatedAt > hourAgo)
             .Select(o => o.CreatedAt)
@@ -57,6 +67,7 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
         var id = Guid.CreateVersion7(now);
         db.OtpChallenges.Add(OtpChallenge.Issue(id, phoneIndex, clientIndex, Hash(id, code), now));
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
 
         await sms.SendAsync(phone.Value, new LocalizedText(
             $"【城市服务】您的登录验证码是 {code}，5 分钟内有效。请勿告诉他人。",
@@ -80,7 +91,11 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
             account = Account.Open(AccountKind.Citizen, phoneIndex, protector.Encrypt(checkedPhone.Value.Value, "phone"), time.GetUtcNow());
             account.NormalizedUserName = account.UserName!.ToUpperInvariant();
             db.Accounts.Add(account);
-            await db.SaveChangesAsync(ct);
+            if (!await db.TrySaveChangesAsync(ct))
+            {
+                // A parallel first sign-in opened the account a moment ago.
+                account = await db.Accounts.SingleAsync(a => a.PhoneIndex == phoneIndex, ct);
+            }
         }
 
         return account;
@@ -102,7 +117,7 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
 
         var now = time.GetUtcNow();
         var phoneIndex = protector.BlindIndex(phone.Value.Value, "phone");
-        var challenge = await db.OtpChallenges
+        var challenge = await db.OtpChallenges.AsNoTracking()
             .Where(o => o.PhoneIndex == phoneIndex)
             .OrderByDescending(o => o.CreatedAt)
             .FirstOrDefaultAsync(ct);
@@ -113,19 +128,31 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
                 : Error.Invalid("code", "otp.expired", "验证码已失效或已使用，请重新获取。", "The code has expired or was already used; please request a new one.");
         }
 
+        // Every try is counted in one conditional UPDATE before the code is compared, so parallel guesses cannot
+        // exceed the limit; using the code is another conditional UPDATE, so it is used once.
+        var counted = await db.OtpChallenges
+            .Where(o => o.Id == challenge.Id && o.ConsumedAt == null && o.Attempts < OtpChallenge.MaxAttempts)
+            .ExecuteUpdateAsync(u => u.SetProperty(o => o.Attempts, o => o.Attempts + 1), ct);
+        if (counted == 0)
+        {
+            return Error.Invalid("code", "otp.attempts-exhausted", "验证码错误次数过多，请重新获取验证码。", "Too many wrong codes; please request a new code.");
+        }
+
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(challenge.Id, code)), Encoding.ASCII.GetBytes(challenge.CodeHash)))
         {
-            challenge.RecordWrongTry();
-            await db.SaveChangesAsync(ct);
-            var left = OtpChallenge.MaxAttempts - challenge.Attempts;
+            var left = OtpChallenge.MaxAttempts - (challenge.Attempts + 1);
             return left > 0
                 ? Error.Invalid("code", "otp.wrong", $"验证码不正确，还可尝试 {left} 次。", $"The code is wrong; {left} tries left.")
                 : Error.Invalid("code", "otp.attempts-exhausted", "验证码错误次数过多，请重新获取验证码。", "Too many wrong codes; please request a new code.");
         }
 
-        challenge.Consume(now);
-        await db.SaveChangesAsync(ct);
-        return phone.Value;
+        DateTimeOffset? used = now;
+        var consumed = await db.OtpChallenges
+            .Where(o => o.Id == challenge.Id && o.ConsumedAt == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(o => o.ConsumedAt, used), ct);
+        return consumed == 1
+            ? phone.Value
+            : Error.Invalid("code", "otp.expired", "验证码已失效或已使用，请重新获取。", "The code has expired or was already used; please request a new one.");
     }
 
     /// <summary>Moves an account to a new phone the caller has just proven to hold (with <see cref="CheckAsync"/>).</summary>
@@ -145,8 +172,9 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
 
         var account = await db.Accounts.SingleAsync(a => a.Id == accountId, ct);
         account.ChangePhone(index, protector.Encrypt(phone.Value.Value, "phone"));
-        await db.SaveChangesAsync(ct);
-        return account;
+        return await db.TrySaveChangesAsync(ct)
+            ? account
+            : new Error(ErrorKind.Conflict, "phone.in-use", new("该手机号已被其他账户使用。", "This phone number is used by another account."), "phone");
     }
 
     private string Hash(Guid challengeId, string code) => protector.BlindIndex(challengeId.ToString("N") + ":" + code, "otp");

@@ -10,7 +10,10 @@ public sealed record PhoneNumber
     public string Value { get; }
 
     /// <summary>138****8000: first 3 and last 4 digits.</summary>
-    public string Masked => Value[..3] + "****" + Value[^4..];
+    public string Masked => Mask(Value);
+
+    /// <summary>The one masking rule for phone numbers shown to anyone: first 3 and last 4 digits.</summary>
+    public static string Mask(string phone) => phone.Length < 7 ? new string('*', phone.Length) : phone[..3] + "****" + phone[^4..];
 
     public override string ToString() => Masked;
 

@@ -51,7 +51,7 @@ public sealed class StaffService(CityDbContext db, PersonalDataProtector protect
             .Join(db.Accounts.AsNoTracking(), a => a.AccountId, u => u.Id, (a, u) => new { a.AccountId, a.Role, u.PhoneCipher })
             .ToListAsync(ct);
         return rows.GroupBy(r => (r.AccountId, r.PhoneCipher))
-            .Select(g => new StaffMember(g.Key.AccountId, PhoneNumberMask(protector.Decrypt(g.Key.PhoneCipher, "phone")), g.Select(r => r.Role).Order().ToList()))
+            .Select(g => new StaffMember(g.Key.AccountId, PhoneNumber.Mask(protector.Decrypt(g.Key.PhoneCipher, "phone")), g.Select(r => r.Role).Order().ToList()))
             .OrderBy(m => m.AccountId)
             .ToList();
     }
@@ -96,7 +96,11 @@ public sealed class StaffService(CityDbContext db, PersonalDataProtector protect
             db.StaffAssignments.Add(new StaffAssignment(regionCode, departmentCode, account.Id, role, now));
         }
 
-        await db.SaveChangesAsync(ct);
+        if (!await db.TrySaveChangesAsync(ct))
+        {
+            // Someone granted the same at the same moment: the grant stands, answer with it.
+            return await GrantAsync(actor, phoneInput, regionCode, departmentCode, roleInput, ct);
+        }
         var roles = await db.StaffAssignments.AsNoTracking()
             .Where(a => a.AccountId == account.Id && a.RegionCode == regionCode && a.DepartmentCode == departmentCode)
             .Select(a => a.Role).ToListAsync(ct);
@@ -144,8 +148,6 @@ public sealed class StaffService(CityDbContext db, PersonalDataProtector protect
 
     private Task<bool> DepartmentExists(string regionCode, string departmentCode, CancellationToken ct) =>
         db.Departments.AnyAsync(d => d.RegionCode == regionCode && d.Code == departmentCode, ct);
-
-    private static string PhoneNumberMask(string phone) => phone[..3] + "****" + phone[^4..];
 
     private static Error DepartmentNotFound() => Error.NotFound("staff.department-not-found", "没有找到该部门。", "No such department.");
 }

@@ -204,6 +204,24 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Ide
     private static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, long> UnixMilliseconds =
         new(v => v.ToUnixTimeMilliseconds(), v => DateTimeOffset.FromUnixTimeMilliseconds(v));
 
+    /// <summary>
+    /// Saves, or — when a unique key or other constraint says another request got there first — forgets this
+    /// context's pending changes and returns false, so the caller can re-read and answer 409 or the existing row.
+    /// </summary>
+    public async Task<bool> TrySaveChangesAsync(CancellationToken ct)
+    {
+        try
+        {
+            await SaveChangesAsync(ct);
+            return true;
+        }
+        catch (DbUpdateException)
+        {
+            ChangeTracker.Clear();
+            return false;
+        }
+    }
+
     internal static string SnakeCase(string name)
     {
         var sb = new StringBuilder(name.Length + 8);

@@ -12,7 +12,8 @@ public sealed partial class DatabaseInitializer(
     TimeProvider time,
     ILogger<DatabaseInitializer> logger)
 {
-    public async Task InitializeAsync(bool seedDemo, CancellationToken ct)
+    /// <param name="afterSeed">More seeding the host does under the same exclusive lock (e.g. demo accounts).</param>
+    public async Task InitializeAsync(bool seedDemo, CancellationToken ct, Func<Task>? afterSeed = null)
     {
         await migrator.RunExclusiveAsync(
             async () =>
@@ -21,6 +22,11 @@ public sealed partial class DatabaseInitializer(
                 await using var db = await dbFactory.CreateDbContextAsync(ct);
                 var regionChanges = await RegionSeeder.SyncAsync(db, ct);
                 var seeded = seedDemo && await CatalogSeeder.SeedDemoAsync(db, time, ct);
+                if (afterSeed is not null)
+                {
+                    await afterSeed();
+                }
+
                 LogReady(applied.Count, regionChanges, seeded);
             },
             ct);

@@ -91,19 +91,19 @@ public static class HostSetup
     public static async Task<bool> PrepareDatabaseAsync(this WebApplication app, string[] args)
     {
         var seedDemo = app.Configuration.GetValue("Seed:Demo", false);
-        await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync(seedDemo, app.Lifetime.ApplicationStopping);
+        var migrateOnly = args.Contains("migrate", StringComparer.OrdinalIgnoreCase);
+        await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync(
+            seedDemo,
+            app.Lifetime.ApplicationStopping,
+            seedDemo && !migrateOnly ? () => Features.Identity.DemoAccounts.SeedAsync(app.Services, app.Lifetime.ApplicationStopping) : null);
         _ = app.Services.GetRequiredService<RegionDirectory>();
-        if (args.Contains("migrate", StringComparer.OrdinalIgnoreCase))
+        if (migrateOnly)
         {
             return false;
         }
 
         _ = app.Services.GetRequiredService<Core.Identity.PersonalDataKeys>(); // fail fast on missing or bad keys
-        if (seedDemo)
-        {
-            await Features.Identity.DemoAccounts.SeedAsync(app.Services, app.Lifetime.ApplicationStopping);
-        }
-
+        _ = app.Services.GetRequiredService<Core.Identity.ISmsSender>(); // ... and on a missing SMS sender
         return true;
     }
 

@@ -142,6 +142,26 @@ public abstract class SignInApiTests(AppFixture app)
     }
 
     [Fact]
+    public async Task Parallel_guesses_cannot_get_past_five_tries()
+    {
+        var phone = NewPhone();
+        (await _client.PostAsJsonAsync("/api/auth/otp", new { phone })).EnsureSuccessStatusCode();
+        var right = app.Sms.LastCodeFor(phone);
+        var guesses = Enumerable.Range(0, 30).Select(i => ((int.Parse(right, System.Globalization.CultureInfo.InvariantCulture) + 1 + i) % 1_000_000).ToString("000000", System.Globalization.CultureInfo.InvariantCulture));
+        await Task.WhenAll(guesses.Select(code => app.Client().PostAsJsonAsync("/api/auth/otp/verify", new { phone, code })));
+        await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { phone, code = right })).AssertProblem(HttpStatusCode.BadRequest, "code", "otp.attempts-exhausted");
+    }
+
+    [Fact]
+    public async Task Parallel_code_requests_send_one_code_a_minute()
+    {
+        var phone = NewPhone();
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => app.Client().PostAsJsonAsync("/api/auth/otp", new { phone })));
+        Assert.Equal(1, answers.Count(a => a.StatusCode == HttpStatusCode.Accepted));
+        Assert.Equal(7, answers.Count(a => a.StatusCode == HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
     public async Task A_code_is_single_use_and_expires_after_five_minutes()
     {
         var phone = NewPhone();
@@ -252,6 +272,11 @@ public abstract class SignInApiTests(AppFixture app)
             await (await _client.PostAsJsonAsync("/api/auth/password", new { phone, password = "wrong-passw0rd" })).AssertProblem(HttpStatusCode.BadRequest, "password", "auth.password-invalid");
         }
 
+        await (await _client.PostAsJsonAsync("/api/auth/password", new { phone, password = "a-good-passw0rd" })).AssertProblem(HttpStatusCode.TooManyRequests, code: "auth.locked-out");
+
+        // Parallel wrong passwords after the lock ends are bounded too: the right one is refused afterwards.
+        app.Time.Advance(TimeSpan.FromMinutes(16));
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => app.Client().PostAsJsonAsync("/api/auth/password", new { phone, password = "wrong-passw0rd" })));
         await (await _client.PostAsJsonAsync("/api/auth/password", new { phone, password = "a-good-passw0rd" })).AssertProblem(HttpStatusCode.TooManyRequests, code: "auth.locked-out");
         await (await _client.PostAsJsonAsync("/api/auth/password", new { phone = NewPhone(), password = "whatever1" })).AssertProblem(HttpStatusCode.BadRequest, "password", "auth.password-invalid");
         app.Time.Advance(TimeSpan.FromMinutes(16));

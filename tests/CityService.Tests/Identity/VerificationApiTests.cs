@@ -164,6 +164,37 @@ public abstract class VerificationApiTests(AppFixture app)
     }
 
     [Fact]
+    public async Task A_verified_identity_cannot_be_swapped_for_another_persons()
+    {
+        var citizen = await SignedInCitizen();
+        var person = NextPerson();
+        await VerifyId(citizen, person);
+        await citizen.PostAsJsonAsync("/api/me/verification/face", new { nonce = await Challenge(citizen), image = Convert.ToBase64String(person.LiveSnapshotPng()) });
+        var other = NextPerson();
+        await (await citizen.PostAsJsonAsync("/api/me/verification/id", new { name = other.Name, idNumber = other.IdNumber }))
+            .AssertProblem(HttpStatusCode.Conflict, "idNumber", "identity.already-verified");
+        var me = await (await citizen.GetAsync("/api/me")).Json();
+        Assert.Equal("L3", me.GetProperty("assuranceLevel").GetString());
+        Assert.EndsWith(person.IdNumber[^4..], me.GetProperty("idNumberMasked").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Asking_about_id_numbers_bound_elsewhere_counts_against_the_daily_tries()
+    {
+        var owner = await SignedInCitizen();
+        var person = NextPerson();
+        await VerifyId(owner, person);
+        var prober = await SignedInCitizen();
+        for (var i = 0; i < 5; i++)
+        {
+            await (await prober.PostAsJsonAsync("/api/me/verification/id", new { name = "任意", idNumber = person.IdNumber })).AssertProblem(HttpStatusCode.Conflict);
+        }
+
+        await (await prober.PostAsJsonAsync("/api/me/verification/id", new { name = "任意", idNumber = person.IdNumber }))
+            .AssertProblem(HttpStatusCode.TooManyRequests, code: "identity.too-many-tries");
+    }
+
+    [Fact]
     public async Task Five_registry_checks_a_day_then_429()
     {
         var citizen = await SignedInCitizen();

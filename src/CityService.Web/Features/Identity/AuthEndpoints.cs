@@ -83,7 +83,7 @@ public static class AuthEndpoints
     }
 
     public static async Task<Results<SignInHttpResult, ProblemHttpResult>> SignInWithPassword(
-        PasswordSignInRequest request, UserManager<Account> users, PersonalDataProtector protector, TimeProvider time, HttpContext http, CancellationToken ct)
+        PasswordSignInRequest request, UserManager<Account> users, CityDbContext db, PersonalDataProtector protector, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         var phone = PhoneNumber.Parse(request.Phone);
         if (!phone.IsOk)
@@ -95,38 +95,45 @@ public static class AuthEndpoints
         var account = await users.FindByNameAsync("phone:" + protector.BlindIndex(phone.Value.Value, "phone"));
         if (account is null || string.IsNullOrEmpty(request.Password))
         {
+            // Hash anyway, so the answer takes as long whether or not the phone has an account.
+            users.PasswordHasher.VerifyHashedPassword(null!, DummyHash.Value, request.Password ?? string.Empty);
             return Problems.From(invalid, http);
         }
 
-        // Lockout on Identity's columns, but timed by the injected TimeProvider like everything else.
+        // Lockout on Identity's columns, timed by the injected TimeProvider. Each try is counted with one atomic
+        // UPDATE before the password is checked, so parallel guesses cannot get past the limit.
         var now = time.GetUtcNow();
+        var max = users.Options.Lockout.MaxFailedAccessAttempts;
         if (account.LockoutEnd is { } until && until > now)
         {
-            return Problems.From(Core.Common.Error.RateLimited("auth.locked-out",
-                "密码错误次数过多，账户已暂时锁定；可改用短信验证码登录。", "Too many wrong passwords: the account is locked for a while; you can still sign in with a text-message code.",
-                until - now), http);
+            return Problems.From(LockedOut(until - now), http);
+        }
+
+        await db.Accounts.Where(a => a.Id == account.Id).ExecuteUpdateAsync(u => u.SetProperty(a => a.AccessFailedCount, a => a.AccessFailedCount + 1), ct);
+        var tries = await db.Accounts.AsNoTracking().Where(a => a.Id == account.Id).Select(a => a.AccessFailedCount).SingleAsync(ct);
+        DateTimeOffset? lockUntil = now + users.Options.Lockout.DefaultLockoutTimeSpan;
+        if (tries > max)
+        {
+            // Parallel tries went past the limit: lock (again) and start counting afresh once the lock ends.
+            await db.Accounts.Where(a => a.Id == account.Id).ExecuteUpdateAsync(
+                u => u.SetProperty(a => a.LockoutEnd, lockUntil).SetProperty(a => a.AccessFailedCount, 0), ct);
+            return Problems.From(LockedOut(users.Options.Lockout.DefaultLockoutTimeSpan), http);
         }
 
         if (!await users.CheckPasswordAsync(account, request.Password))
         {
-            account.AccessFailedCount++;
-            if (account.AccessFailedCount >= users.Options.Lockout.MaxFailedAccessAttempts)
+            if (tries >= max)
             {
-                account.LockoutEnd = now + users.Options.Lockout.DefaultLockoutTimeSpan;
-                account.AccessFailedCount = 0;
+                await db.Accounts.Where(a => a.Id == account.Id).ExecuteUpdateAsync(
+                    u => u.SetProperty(a => a.LockoutEnd, lockUntil).SetProperty(a => a.AccessFailedCount, 0), ct);
             }
 
-            await users.UpdateAsync(account);
             return Problems.From(invalid, http);
         }
 
-        if (account.AccessFailedCount > 0 || account.LockoutEnd is not null)
-        {
-            account.AccessFailedCount = 0;
-            account.LockoutEnd = null;
-            await users.UpdateAsync(account);
-        }
-
+        DateTimeOffset? noLock = null;
+        await db.Accounts.Where(a => a.Id == account.Id).ExecuteUpdateAsync(
+            u => u.SetProperty(a => a.AccessFailedCount, 0).SetProperty(a => a.LockoutEnd, noLock), ct);
         return TypedResults.SignIn(IdentitySetup.Principal(account, IdentityConstants.BearerScheme), authenticationScheme: IdentityConstants.BearerScheme);
     }
 
@@ -135,7 +142,7 @@ public static class AuthEndpoints
     {
         var id = user.AccountId();
         var account = id is null ? null : await db.Accounts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
-        if (account is null || account.SecurityStamp != user.FindFirstValue(AccountClaims.SecurityStamp))
+        if (account is null) // the citizen policy has checked the security stamp already
         {
             return Problems.From(new Core.Common.Error(Core.Common.ErrorKind.Forbidden, "auth.session-ended",
                 new("登录状态已失效，请重新登录。", "Your session has ended; please sign in again.")), http);
@@ -186,6 +193,12 @@ public static class AuthEndpoints
             : throw new InvalidOperationException("Saving the password failed: " + string.Join(", ", saved.Errors.Select(e => e.Code)));
     }
 
+    private static readonly Lazy<string> DummyHash = new(() => new PasswordHasher<Account>().HashPassword(null!, "not-a-real-password"));
+
+    private static Core.Common.Error LockedOut(TimeSpan wait) => Core.Common.Error.RateLimited("auth.locked-out",
+        "密码错误次数过多，账户已暂时锁定；可改用短信验证码登录。", "Too many wrong passwords: the account is locked for a while; you can still sign in with a text-message code.",
+        wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1));
+
     private static Core.Common.Error ReauthenticationRequired => new(Core.Common.ErrorKind.Forbidden, "auth.reauthentication-required",
         new("为保护您的账户，请先用短信验证码重新登录（5 分钟内有效）。", "To protect your account, sign in again with a text-message code first (valid for 5 minutes)."))
     {
@@ -222,7 +235,7 @@ public static class AuthEndpoints
             account.Id,
             account.Kind,
             account.AssuranceLevel,
-            phone[..3] + "****" + phone[^4..],
+            PhoneNumber.Mask(phone),
             name is null ? null : name[..1] + new string('*', Math.Max(1, name.Length - 1)),
             idNumber is null ? null : ResidentIdNumber.Mask(idNumber),
             account.IdVerifiedAt,

@@ -114,6 +114,6 @@ public static partial class ClientAdminEndpoints
         }
     }
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{2,63}$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{2,63}\z")]
     private static partial Regex ClientId();
 }

@@ -65,7 +65,10 @@ public static class IdentitySetup
 
         services.AddDataProtection().SetApplicationName("CityService");
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
-            o.XmlRepository = new DatabaseXmlRepository(sp.GetRequiredService<IDbContextFactory<CityDbContext>>())));
+        {
+            o.XmlRepository = new DatabaseXmlRepository(sp.GetRequiredService<IDbContextFactory<CityDbContext>>());
+            o.XmlEncryptor = new KeyRingEncryptor(sp.GetRequiredService<PersonalDataProtector>());
+        }));
 
         var secureCookies = !builder.Environment.IsDevelopment() && !builder.Environment.IsEnvironment("Testing");
         services.AddAuthentication(Scheme)

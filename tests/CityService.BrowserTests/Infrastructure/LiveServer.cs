@@ -1,6 +1,6 @@
 using System.Net;
-using System.Security.Cryptography;
 using CityService.Core.Storage;
+using CityService.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -28,12 +28,6 @@ public sealed class LiveServer(StorageSettings storage) : WebApplicationFactory<
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
-        builder.UseSetting("Storage:Provider", storage.Provider.ToString());
-        builder.UseSetting("ConnectionStrings:Main", storage.ConnectionString);
-        builder.UseSetting("Seed:Demo", "true");
-        builder.UseSetting("Identity:PersonalData:ActiveKey", "t1");
-        builder.UseSetting("Identity:PersonalData:Keys:t1", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
-        builder.UseSetting("Identity:PersonalData:BlindIndexKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        builder.UseTestDefaults(storage);
     }
 }

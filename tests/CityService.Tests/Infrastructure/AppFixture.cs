@@ -86,13 +86,7 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
-            builder.UseEnvironment("Testing");
-            builder.UseSetting("Storage:Provider", storage.Provider.ToString());
-            builder.UseSetting("ConnectionStrings:Main", storage.ConnectionString);
-            builder.UseSetting("Seed:Demo", "true");
-            builder.UseSetting("Identity:PersonalData:ActiveKey", "t1");
-            builder.UseSetting("Identity:PersonalData:Keys:t1", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
-            builder.UseSetting("Identity:PersonalData:BlindIndexKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+            builder.UseTestDefaults(storage);
             builder.UseSetting("Registry:Mode", "Http");
             builder.UseSetting("Registry:BaseUrl", registry.ToString());
             builder.UseSetting("Registry:ClientId", "platform-tests");

@@ -36,7 +36,8 @@ public abstract class AccountPageModel : PageModel
         base.OnPageHandlerExecuting(context);
     }
 
-    /// <summary>The signed-in citizen's account, or null when the session no longer matches it (deleted, or signed out elsewhere).</summary>
+    /// <summary>The signed-in citizen's account, or null when it is gone. (The citizen policy has already checked that the
+    /// session's security stamp is current.)</summary>
     protected async Task<Core.Identity.Account?> CitizenAsync(CityDbContext db, CancellationToken ct)
     {
         var id = User.AccountId();
@@ -46,9 +47,7 @@ public abstract class AccountPageModel : PageModel
         }
 
         var account = await db.Accounts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
-        return account is { Kind: AccountKind.Citizen } && account.SecurityStamp == User.FindFirstValue(AccountClaims.SecurityStamp)
-            ? account
-            : null;
+        return account is { Kind: AccountKind.Citizen } ? account : null;
     }
 
     /// <summary>Ends a session that no longer matches its account and sends the person to sign in again, back to this page.</summary>

@@ -249,24 +249,10 @@ public sealed class StaffModel(CityDbContext db, StaffService staff, RegionDirec
         _ => StatusCodes.Status400BadRequest,
     };
 
-    /// <summary>The signed-in staff member or operator, or null when the session no longer matches the account.</summary>
-    private async Task<Actor?> ActorAsync(CancellationToken ct)
-    {
-        var id = User.AccountId();
-        if (id is null)
-        {
-            return null;
-        }
-
-        var account = await db.Accounts.AsNoTracking().Where(a => a.Id == id).Select(a => new { a.Kind, a.SecurityStamp }).FirstOrDefaultAsync(ct);
-        if (account is null || account.Kind is not (AccountKind.Staff or AccountKind.Operator)
-            || (account.SecurityStamp ?? string.Empty) != User.FindFirstValue(AccountClaims.SecurityStamp))
-        {
-            return null;
-        }
-
-        return await staff.ActorAsync(id, ct);
-    }
+    /// <summary>The signed-in staff member or operator, or null when the account is gone. (The staff policy has already
+    /// checked that the session's security stamp is current.)</summary>
+    private async Task<Actor?> ActorAsync(CancellationToken ct) =>
+        await staff.ActorAsync(User.AccountId(), ct) is { Kind: AccountKind.Staff or AccountKind.Operator } actor ? actor : null;
 
     private async Task<IReadOnlyList<(Department, StaffRole)>> OwnRolesAsync(CancellationToken ct)
     {

@@ -68,6 +68,7 @@ public sealed class Account : IdentityUser<Guid>
         Kind = kind,
         AssuranceLevel = AssuranceLevel.L1,
         UserName = "phone:" + phoneIndex,
+        NormalizedUserName = ("phone:" + phoneIndex).ToUpperInvariant(),
         PhoneIndex = phoneIndex,
         PhoneCipher = phoneCipher,
         PhoneNumberConfirmed = true,

@@ -77,7 +77,6 @@ public sealed class ChannelLinking(CityDbContext db, PersonalDataProtector prote
         if (account is null)
         {
             account = Account.Open(AccountKind.Citizen, phoneIndex, protector.Encrypt(phone.Value.Value, "phone"), now);
-            account.NormalizedUserName = account.UserName!.ToUpperInvariant();
             db.Accounts.Add(account);
         }
         else if (account.Kind != AccountKind.Citizen)

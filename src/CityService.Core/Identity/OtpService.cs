@@ -89,7 +89,6 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
         if (account is null)
         {
             account = Account.Open(AccountKind.Citizen, phoneIndex, protector.Encrypt(checkedPhone.Value.Value, "phone"), time.GetUtcNow());
-            account.NormalizedUserName = account.UserName!.ToUpperInvariant();
             db.Accounts.Add(account);
             if (!await db.TrySaveChangesAsync(ct))
             {

@@ -82,7 +82,6 @@ public sealed class StaffService(CityDbContext db, PersonalDataProtector protect
         if (account is null)
         {
             account = Account.Open(AccountKind.Staff, index, protector.Encrypt(phone.Value.Value, "phone"), now);
-            account.NormalizedUserName = account.UserName!.ToUpperInvariant();
             db.Accounts.Add(account);
         }
         else if (account.Kind != AccountKind.Staff)

@@ -40,7 +40,6 @@ public static class DemoAccounts
         foreach (var demo in All)
         {
             var account = Account.Open(demo.Kind, protector.BlindIndex(demo.Phone, "phone"), protector.Encrypt(demo.Phone, "phone"), now);
-            account.NormalizedUserName = account.UserName!.ToUpperInvariant();
             account.PasswordHash = hasher.HashPassword(account, demo.Password);
             if (demo.VerifiedPerson is { } index)
             {

@@ -69,15 +69,8 @@ public static class PngCodec
                 var a = i >= channels ? row[i - channels] : 0;
                 var b = previous.IsEmpty ? 0 : previous[i];
                 var c = i >= channels && !previous.IsEmpty ? previous[i - channels] : 0;
-                var predictor = filter switch
-                {
-                    0 => 0,
-                    1 => a,
-                    2 => b,
-                    3 => (a + b) / 2,
-                    4 => Paeth(a, b, c),
-                    _ => throw new ArgumentOutOfRangeException(nameof(filterForRow), "PNG filter types are 0–4."),
-                };
+                var predictor = Predictor(filter, a, b, c)
+                    ?? throw new ArgumentOutOfRangeException(nameof(filterForRow), "PNG filter types are 0–4.");
                 output[i] = (byte)(row[i] - predictor);
             }
         }
@@ -274,15 +267,8 @@ public static class PngCodec
                 var a = i >= channels ? row[i - channels] : 0;
                 var b = previous.IsEmpty ? 0 : previous[i];
                 var c = i >= channels && !previous.IsEmpty ? previous[i - channels] : 0;
-                var predictor = filter switch
-                {
-                    0 => 0,
-                    1 => a,
-                    2 => b,
-                    3 => (a + b) / 2,
-                    4 => Paeth(a, b, c),
-                    _ => throw new PngFormatException($"The PNG row {y} has an unknown filter type {filter}."),
-                };
+                var predictor = Predictor(filter, a, b, c)
+                    ?? throw new PngFormatException($"The PNG row {y} has an unknown filter type {filter}.");
                 row[i] = (byte)(input[i] + predictor);
             }
         }
@@ -323,6 +309,17 @@ public static class PngCodec
         ColourRgb => 3,
         ColourGrayAlpha => 2,
         ColourRgba => 4,
+        _ => null,
+    };
+
+    /// <summary>The value a PNG filter type predicts from the left (a), upper (b) and upper-left (c) bytes; null for an unknown type.</summary>
+    private static int? Predictor(byte filter, int a, int b, int c) => filter switch
+    {
+        0 => 0,
+        1 => a,
+        2 => b,
+        3 => (a + b) / 2,
+        4 => Paeth(a, b, c),
         _ => null,
     };
 

@@ -11,7 +11,7 @@ namespace CityService.Core.Identity;
 /// Phone sign-in with one-time codes. Limits live in the database so every instance enforces the same:
 /// per phone one code a minute and ten an hour, per client address thirty an hour.
 /// </summary>
-public sealed class OtpService(CityDbContext db, PersonalDataProtector protector, ISmsSender sms, TimeProvider time)
+public sealed class OtpService(CityDbContext db, PersonalDataProtector protector, ISmsSender sms, ClientLimits limits, TimeProvider time)
 {
     public static readonly TimeSpan PhoneInterval = TimeSpan.FromMinutes(1);
     public const int PhonePerHour = 10;
@@ -30,15 +30,11 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
         var phoneIndex = protector.BlindIndex(phone.Value.Value, "phone");
         var clientIndex = protector.BlindIndex(clientAddress, "client-address");
 
-        // Count and insert under one lock per phone, so parallel requests cannot all pass the limits:
-        // BEGIN IMMEDIATE on SQLite, a transaction-scoped advisory lock on the phone's index on PostgreSQL.
-        var postgres = db.Database.IsNpgsql();
-        await using var tx = await db.Database.BeginTransactionAsync(
-            postgres ? System.Data.IsolationLevel.ReadCommitted : System.Data.IsolationLevel.Serializable, ct);
-        if (postgres)
-        {
-            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock(hashtextextended({phoneIndex}, 0))", ct);
-        }
+        // Count and insert under locks, so parallel requests cannot all pass the limits: BEGIN IMMEDIATE on SQLite, and
+        // on PostgreSQL transaction-scoped advisory locks, always the phone's first and then the client address's
+        // (inside ClientLimits), so two sends never wait for each other in a cycle.
+        await using var tx = await db.BeginSerialisedAsync(ct);
+        await db.LockAsync(phoneIndex, ct);
 
         var recent = await db.OtpChallenges.AsNoTracking()
             .Where(o => o.PhoneIndex == phoneIndex && o.CreatedAt > hourAgo)
@@ -54,13 +50,10 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
             return TooMany(recent.Min().AddHours(1) - now);
         }
 
-        var fromClient = await db.OtpChallenges.AsNoTracking()
-            .Where(o => o.ClientIndex == clientIndex && o.CreatedAt > hourAgo)
-            .Select(o => o.CreatedAt)
-            .ToListAsync(ct);
-        if (fromClient.Count >= ClientPerHour)
+        // Only sends that pass the phone's limits count against the address (as before: codes sent per address).
+        if (await limits.TryTakeAsync("otp", clientIndex, ClientPerHour, TimeSpan.FromHours(1), ct) is { } wait)
         {
-            return TooMany(fromClient.Min().AddHours(1) - now);
+            return TooMany(wait);
         }
 
         var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("000000", CultureInfo.InvariantCulture);
@@ -122,37 +115,42 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
             .FirstOrDefaultAsync(ct);
         if (challenge is null || !challenge.IsOpen(now))
         {
-            return challenge is { Attempts: >= OtpChallenge.MaxAttempts }
-                ? Error.Invalid("code", "otp.attempts-exhausted", "验证码错误次数过多，请重新获取验证码。", "Too many wrong codes; please request a new code.")
-                : Error.Invalid("code", "otp.expired", "验证码已失效或已使用，请重新获取。", "The code has expired or was already used; please request a new one.");
+            return Closed(challenge);
         }
 
-        // Every try is counted in one conditional UPDATE before the code is compared, so parallel guesses cannot
-        // exceed the limit; using the code is another conditional UPDATE, so it is used once.
-        var counted = await db.OtpChallenges
-            .Where(o => o.Id == challenge.Id && o.ConsumedAt == null && o.Attempts < OtpChallenge.MaxAttempts)
-            .ExecuteUpdateAsync(u => u.SetProperty(o => o.Attempts, o => o.Attempts + 1), ct);
+        // Every try is one conditional UPDATE that counts it, and for the right code also uses the code up: only the
+        // first tries (at most MaxAttempts) are counted, only one of them can use the code, and an uncounted try is
+        // answered from the challenge's state alone (used, or tries exhausted), never from whether its code was right.
+        var right = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(challenge.Id, code)), Encoding.ASCII.GetBytes(challenge.CodeHash));
+        DateTimeOffset? used = now;
+        var open = db.OtpChallenges.Where(o => o.Id == challenge.Id && o.ConsumedAt == null && o.Attempts < OtpChallenge.MaxAttempts);
+        var counted = right
+            ? await open.ExecuteUpdateAsync(u => u.SetProperty(o => o.Attempts, o => o.Attempts + 1).SetProperty(o => o.ConsumedAt, used), ct)
+            : await open.ExecuteUpdateAsync(u => u.SetProperty(o => o.Attempts, o => o.Attempts + 1), ct);
         if (counted == 0)
         {
-            return Error.Invalid("code", "otp.attempts-exhausted", "验证码错误次数过多，请重新获取验证码。", "Too many wrong codes; please request a new code.");
+            return Closed(await db.OtpChallenges.AsNoTracking().SingleAsync(o => o.Id == challenge.Id, ct));
         }
 
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(challenge.Id, code)), Encoding.ASCII.GetBytes(challenge.CodeHash)))
+        if (right)
         {
-            var left = OtpChallenge.MaxAttempts - (challenge.Attempts + 1);
-            return left > 0
-                ? Error.Invalid("code", "otp.wrong", $"验证码不正确，还可尝试 {left} 次。", $"The code is wrong; {left} tries left.")
-                : Error.Invalid("code", "otp.attempts-exhausted", "验证码错误次数过多，请重新获取验证码。", "Too many wrong codes; please request a new code.");
+            return phone.Value;
         }
 
-        DateTimeOffset? used = now;
-        var consumed = await db.OtpChallenges
-            .Where(o => o.Id == challenge.Id && o.ConsumedAt == null)
-            .ExecuteUpdateAsync(u => u.SetProperty(o => o.ConsumedAt, used), ct);
-        return consumed == 1
-            ? phone.Value
-            : Error.Invalid("code", "otp.expired", "验证码已失效或已使用，请重新获取。", "The code has expired or was already used; please request a new one.");
+        var left = OtpChallenge.MaxAttempts - (challenge.Attempts + 1);
+        return left > 0
+            ? Error.Invalid("code", "otp.wrong", $"验证码不正确，还可尝试 {left} 次。", $"The code is wrong; {left} tries left.")
+            : AttemptsExhausted;
     }
+
+    /// <summary>Why a challenge takes no more tries: used (or expired) comes first, so losers of a race for the right code hear it was used.</summary>
+    private static Error Closed(OtpChallenge? challenge) =>
+        challenge is { ConsumedAt: null, Attempts: >= OtpChallenge.MaxAttempts }
+            ? AttemptsExhausted
+            : Error.Invalid("code", "otp.expired", "验证码已失效或已使用，请重新获取。", "The code has expired or was already used; please request a new one.");
+
+    private static Error AttemptsExhausted =>
+        Error.Invalid("code", "otp.attempts-exhausted", "验证码错误次数过多，请重新获取验证码。", "Too many wrong codes; please request a new code.");
 
     /// <summary>Moves an account to a new phone the caller has just proven to hold (with <see cref="CheckAsync"/>).</summary>
     public async Task<Result<Account>> ChangePhoneAsync(Guid accountId, string? newPhone, string? code, CancellationToken ct)

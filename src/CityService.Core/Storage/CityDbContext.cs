@@ -118,6 +118,22 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Ide
             e.HasIndex(n => n.ExpiresAt).HasDatabaseName("ix_api_nonces_expires_at");
         });
 
+        // Sign-in limits (migration 0006): per-address uses in a sliding window, and password lockout per phone index.
+        builder.Entity<ClientLimitHit>(e =>
+        {
+            e.ToTable("client_limit_hits");
+            e.HasKey(h => h.Id);
+            e.Property(h => h.At).HasConversion(UnixMilliseconds);
+            e.HasIndex(h => new { h.Purpose, h.ClientIndex, h.At }).HasDatabaseName("ix_client_limit_hits_purpose_client_at");
+        });
+
+        builder.Entity<SignInLockout>(e =>
+        {
+            e.ToTable("sign_in_lockouts");
+            e.HasKey(l => l.PhoneIndex);
+            e.Property(l => l.LockedUntil).HasConversion(UnixMilliseconds);
+        });
+
         builder.Entity<StaffAssignment>(e =>
         {
             e.ToTable("staff_assignments");

@@ -46,7 +46,7 @@ public static class AuthEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status429TooManyRequests);
         auth.MapPost("/otp", SendCode).WithName("SendSignInCode").WithSummary("Sends a 6-digit sign-in code to a phone (valid 5 minutes).");
         auth.MapPost("/password", SignInWithPassword).WithName("SignInWithPassword")
-            .WithSummary("Phone + password (set after a first sign-in by code; staff accounts); locks the account for 15 minutes after 5 failures.");
+            .WithSummary("Phone + password (set after a first sign-in by code; staff accounts); 5 wrong passwords lock the phone for 15 minutes, whether or not it has an account; 60 tries per client address per 15 minutes.");
         auth.MapPost("/otp/verify", VerifyCode).WithName("VerifySignInCode").WithSummary("Checks the code and returns a bearer token for the API.");
 
         var me = app.MapGroup("/api/me").WithTags("Identity").RequireAuthorization(IdentitySetup.CitizenPolicy)
@@ -83,58 +83,16 @@ public static class AuthEndpoints
     }
 
     public static async Task<Results<SignInHttpResult, ProblemHttpResult>> SignInWithPassword(
-        PasswordSignInRequest request, UserManager<Account> users, CityDbContext db, PersonalDataProtector protector, TimeProvider time, HttpContext http, CancellationToken ct)
+        PasswordSignInRequest request, PasswordSignIn passwords, HttpContext http, CancellationToken ct)
     {
-        var phone = PhoneNumber.Parse(request.Phone);
-        if (!phone.IsOk)
+        var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var account = await passwords.SignInAsync(request.Phone, request.Password, client, ct);
+        if (!account.IsOk)
         {
-            return Problems.From(phone.Error, http);
+            return Problems.From(account.Error, http);
         }
 
-        var invalid = Core.Common.Error.Invalid("password", "auth.password-invalid", "手机号或密码不正确。", "The phone number or password is wrong.");
-        var account = await users.FindByNameAsync("phone:" + protector.BlindIndex(phone.Value.Value, "phone"));
-        if (account is null || string.IsNullOrEmpty(request.Password))
-        {
-            // Hash anyway, so the answer takes as long whether or not the phone has an account.
-            users.PasswordHasher.VerifyHashedPassword(null!, DummyHash.Value, request.Password ?? string.Empty);
-            return Problems.From(invalid, http);
-        }
-
-        // Lockout on Identity's columns, timed by the injected TimeProvider. Each try is counted with one atomic
-        // UPDATE before the password is checked, so parallel guesses cannot get past the limit.
-        var now = time.GetUtcNow();
-        var max = users.Options.Lockout.MaxFailedAccessAttempts;
-        if (account.LockoutEnd is { } until && until > now)
-        {
-            return Problems.From(LockedOut(until - now), http);
-        }
-
-        await db.Accounts.Where(a => a.Id == account.Id).ExecuteUpdateAsync(u => u.SetProperty(a => a.AccessFailedCount, a => a.AccessFailedCount + 1), ct);
-        var tries = await db.Accounts.AsNoTracking().Where(a => a.Id == account.Id).Select(a => a.AccessFailedCount).SingleAsync(ct);
-        DateTimeOffset? lockUntil = now + users.Options.Lockout.DefaultLockoutTimeSpan;
-        if (tries > max)
-        {
-            // Parallel tries went past the limit: lock (again) and start counting afresh once the lock ends.
-            await db.Accounts.Where(a => a.Id == account.Id).ExecuteUpdateAsync(
-                u => u.SetProperty(a => a.LockoutEnd, lockUntil).SetProperty(a => a.AccessFailedCount, 0), ct);
-            return Problems.From(LockedOut(users.Options.Lockout.DefaultLockoutTimeSpan), http);
-        }
-
-        if (!await users.CheckPasswordAsync(account, request.Password))
-        {
-            if (tries >= max)
-            {
-                await db.Accounts.Where(a => a.Id == account.Id).ExecuteUpdateAsync(
-                    u => u.SetProperty(a => a.LockoutEnd, lockUntil).SetProperty(a => a.AccessFailedCount, 0), ct);
-            }
-
-            return Problems.From(invalid, http);
-        }
-
-        DateTimeOffset? noLock = null;
-        await db.Accounts.Where(a => a.Id == account.Id).ExecuteUpdateAsync(
-            u => u.SetProperty(a => a.AccessFailedCount, 0).SetProperty(a => a.LockoutEnd, noLock), ct);
-        return TypedResults.SignIn(IdentitySetup.Principal(account, IdentityConstants.BearerScheme), authenticationScheme: IdentityConstants.BearerScheme);
+        return TypedResults.SignIn(IdentitySetup.Principal(account.Value, IdentityConstants.BearerScheme), authenticationScheme: IdentityConstants.BearerScheme);
     }
 
     public static async Task<Results<Ok<ProfileDto>, ProblemHttpResult>> GetProfile(
@@ -192,12 +150,6 @@ public static class AuthEndpoints
             ? TypedResults.NoContent()
             : throw new InvalidOperationException("Saving the password failed: " + string.Join(", ", saved.Errors.Select(e => e.Code)));
     }
-
-    private static readonly Lazy<string> DummyHash = new(() => new PasswordHasher<Account>().HashPassword(null!, "not-a-real-password"));
-
-    private static Core.Common.Error LockedOut(TimeSpan wait) => Core.Common.Error.RateLimited("auth.locked-out",
-        "密码错误次数过多，账户已暂时锁定；可改用短信验证码登录。", "Too many wrong passwords: the account is locked for a while; you can still sign in with a text-message code.",
-        wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1));
 
     private static Core.Common.Error ReauthenticationRequired => new(Core.Common.ErrorKind.Forbidden, "auth.reauthentication-required",
         new("为保护您的账户，请先用短信验证码重新登录（5 分钟内有效）。", "To protect your account, sign in again with a text-message code first (valid for 5 minutes)."))

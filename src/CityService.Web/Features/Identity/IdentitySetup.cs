@@ -33,6 +33,8 @@ public static class IdentitySetup
         services.AddSingleton(_ => PersonalDataKeysFrom(builder.Configuration)); // checked at start-up, after `migrate`
         services.AddSingleton<PersonalDataProtector>();
         services.AddScoped<OtpService>();
+        services.AddScoped<ClientLimits>();
+        services.AddScoped<PasswordSignIn>();
         services.AddScoped<IdentityVerificationService>();
         builder.AddPopulationRegistry();
         if (!services.Any(s => s.ServiceType == typeof(ISmsSender)))

@@ -13,7 +13,8 @@ public sealed record BenchOptions(
     int? ServerPid,
     bool UseWrk,
     int WrkThreads,
-    bool ShowHelp)
+    bool ShowHelp,
+    string? SignIn = null)
 {
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
@@ -34,6 +35,9 @@ public sealed record BenchOptions(
           --wrk                 run `wrk --latency` instead of the built-in HttpClient driver and parse its output
                                 (one block per path; --rounds does not apply)
           --wrk-threads N       wrk threads (default: min(processor count, concurrency))
+          --sign-in PHONE:PASSWORD
+                                sign in once with POST /api/auth/password and send the bearer token on every
+                                request (e.g. --sign-in 13800000001:demo-citizen-1 --path /api/me; not with --wrk)
           -h, --help            this text
         Each response must be 200 (wrk: 2xx/3xx); anything else or a failed request is counted as an error
         and left out of the latency figures. Exit code 0 after a run, 2 for bad arguments, 1 when no request succeeded.
@@ -51,6 +55,7 @@ public sealed record BenchOptions(
         var wrk = false;
         int? wrkThreads = null;
         var help = false;
+        string? signIn = null;
 
         for (var i = 0; i < args.Count; i++)
         {
@@ -103,6 +108,14 @@ public sealed record BenchOptions(
                 case "--server-pid":
                     serverPid = PositiveInt(arg, Value());
                     break;
+                case "--sign-in":
+                    signIn = Value();
+                    if (!signIn.Contains(':', StringComparison.Ordinal))
+                    {
+                        throw new ArgumentException("--sign-in takes PHONE:PASSWORD");
+                    }
+
+                    break;
                 case "--wrk":
                     wrk = true;
                     break;
@@ -129,7 +142,7 @@ public sealed record BenchOptions(
             .Select(p => p.StartsWith('/') ? p : "/" + p)
             .ToList();
         return new BenchOptions(baseUrl, concurrency, duration, warmup, normalized, rounds, serverPid, wrk,
-            wrkThreads ?? Math.Min(Environment.ProcessorCount, concurrency), help);
+            wrkThreads ?? Math.Min(Environment.ProcessorCount, concurrency), help, signIn);
     }
 
     public Uri UrlFor(string path) => new(BaseUrl, path);

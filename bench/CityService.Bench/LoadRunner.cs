@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 
 namespace CityService.Bench;
 
@@ -52,6 +53,16 @@ public static class LoadRunner
             DefaultRequestVersion = HttpVersion.Version11,
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
+
+        if (options.SignIn is { } signIn)
+        {
+            var colon = signIn.IndexOf(':', StringComparison.Ordinal);
+            using var answer = await client.PostAsJsonAsync(options.UrlFor("/api/auth/password"), new { phone = signIn[..colon], password = signIn[(colon + 1)..] }, ct);
+            answer.EnsureSuccessStatusCode();
+            var token = (await answer.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(ct)).GetProperty("accessToken").GetString();
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            progress("signed in as " + signIn[..3] + "****" + signIn[(colon - 4)..colon] + ": every request carries its bearer token");
+        }
 
         var urls = options.Paths.Select(options.UrlFor).ToArray();
         if (options.Warmup > TimeSpan.Zero)

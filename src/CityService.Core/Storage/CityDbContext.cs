@@ -42,6 +42,9 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Ide
 
     public DbSet<StaffAssignment> StaffAssignments => Set<StaffAssignment>();
 
+    // Server-side sessions (migration 0005, docs/decisions/008-server-side-sessions.md).
+    public DbSet<AccountSession> Sessions => Set<AccountSession>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder); // ASP.NET Core Identity's user, claim, login and token tables
@@ -146,6 +149,9 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Ide
             e.HasIndex(a => a.AccountId).HasDatabaseName("ix_staff_assignments_account_id");
         });
 
+        // Server-side sessions (migration 0005): configured beside the entity.
+        builder.ApplyConfiguration(new AccountSessionConfiguration());
+
         builder.Entity<DataProtectionKeyRow>(e =>
         {
             e.ToTable("data_protection_keys");
@@ -217,7 +223,7 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Ide
         configurationBuilder.Properties<RegionLevel>().HaveConversion<string>();
     }
 
-    private static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, long> UnixMilliseconds =
+    internal static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, long> UnixMilliseconds =
         new(v => v.ToUnixTimeMilliseconds(), v => DateTimeOffset.FromUnixTimeMilliseconds(v));
 
     /// <summary>

@@ -40,6 +40,8 @@ public abstract class IdentityMatrixTests(AppFixture app) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Each row signs in three citizens by code: a new hour keeps the rows under the 30-codes-an-hour limit per client address.
+        app.Time.Advance(TimeSpan.FromHours(1));
         var client = app.Client();
         _tokens[Who.CitizenA] = await Otp(client, NewPhone());
         _tokens[Who.CitizenB] = await Otp(client, NewPhone());
@@ -170,6 +172,26 @@ public abstract class IdentityMatrixTests(AppFixture app) : IAsyncLifetime
     public Task Registering_an_api_client() => Row(HttpMethod.Post, "/api/admin/clients",
         () => new { id = "matrix-" + Guid.NewGuid().ToString("N")[..12], kind = "department-system", nameZh = "测试", nameEn = "Test", scopes = new[] { "bills:write" }, regionCode = "330100", departmentCode = "PSB" },
         Unauthorized, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Created);
+
+    // Sessions (ADR 008): any signed-in account manages its own; machine callers have none. Each test signs in afresh,
+    // so a row that ends sessions does not touch the other rows.
+    private const HttpStatusCode NoContent = HttpStatusCode.NoContent;
+
+    [Fact]
+    public Task Own_sessions() => Row(HttpMethod.Get, "/api/me/sessions", null,
+        Unauthorized, Ok, Ok, Ok, Ok, Ok, Ok, Forbidden, Ok);
+
+    [Fact]
+    public Task Ending_a_session_that_is_not_ones_own() => Row(HttpMethod.Delete, "/api/me/sessions/not-a-session-of-yours", null,
+        Unauthorized, NotFound, NotFound, NotFound, NotFound, NotFound, NotFound, Forbidden, NotFound);
+
+    [Fact]
+    public Task Ending_the_other_sessions() => Row(HttpMethod.Post, "/api/me/sessions/end-others", null,
+        Unauthorized, Ok, Ok, Ok, Ok, Ok, Ok, Forbidden, Ok);
+
+    [Fact]
+    public Task Signing_out() => Row(HttpMethod.Post, "/api/auth/signout", null,
+        Unauthorized, NoContent, NoContent, NoContent, NoContent, NoContent, NoContent, Forbidden, NoContent);
 
     [Fact]
     public Task Starting_a_service() => Row(HttpMethod.Get, "/api/regions/330100/services/TR-0001/eligibility", null,

@@ -62,6 +62,7 @@ public static class AuthEndpoints
             .WithSummary("A single-use nonce the live photo is bound to (valid 3 minutes).");
         me.MapPost("/verification/face", VerifyFace).WithName("VerifyFace")
             .WithSummary("Level 3: the registry matches a live photo (base64 PNG) against its reference photo; the photo is not kept.");
+        app.MapSessions();
         return app;
     }
 
@@ -77,9 +78,13 @@ public static class AuthEndpoints
     public static async Task<Results<SignInHttpResult, ProblemHttpResult>> VerifyCode(OtpVerifyRequest request, OtpService otp, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         var account = await otp.VerifyAsync(request.Phone, request.Code, ct);
-        return account.IsOk
-            ? TypedResults.SignIn(IdentitySetup.Principal(account.Value, IdentityConstants.BearerScheme, codeVerifiedAt: time.GetUtcNow()), authenticationScheme: IdentityConstants.BearerScheme)
-            : Problems.From(account.Error, http);
+        if (!account.IsOk)
+        {
+            return Problems.From(account.Error, http);
+        }
+
+        var session = await http.OpenSessionAsync(account.Value, SessionKind.Api, SignInMethod.Code);
+        return TypedResults.SignIn(IdentitySetup.Principal(account.Value, IdentityConstants.BearerScheme, session, codeVerifiedAt: time.GetUtcNow()), authenticationScheme: IdentityConstants.BearerScheme);
     }
 
     public static async Task<Results<SignInHttpResult, ProblemHttpResult>> SignInWithPassword(
@@ -92,7 +97,8 @@ public static class AuthEndpoints
             return Problems.From(account.Error, http);
         }
 
-        return TypedResults.SignIn(IdentitySetup.Principal(account.Value, IdentityConstants.BearerScheme), authenticationScheme: IdentityConstants.BearerScheme);
+        var session = await http.OpenSessionAsync(account.Value, SessionKind.Api, SignInMethod.Password);
+        return TypedResults.SignIn(IdentitySetup.Principal(account.Value, IdentityConstants.BearerScheme, session), authenticationScheme: IdentityConstants.BearerScheme);
     }
 
     public static async Task<Results<Ok<ProfileDto>, ProblemHttpResult>> GetProfile(

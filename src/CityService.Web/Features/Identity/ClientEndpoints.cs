@@ -50,8 +50,9 @@ public static class ClientEndpoints
         }
 
         var scopes = channel.Scopes.Intersect(CitizenScopes).ToList();
+        var session = await http.OpenSessionAsync(account.Value, SessionKind.Api, SignInMethod.Channel, channel.Id);
         return TypedResults.SignIn(
-            IdentitySetup.Principal(account.Value, IdentityConstants.BearerScheme, channel.Id, scopes),
+            IdentitySetup.Principal(account.Value, IdentityConstants.BearerScheme, session, channel.Id, scopes),
             authenticationScheme: IdentityConstants.BearerScheme);
     }
 }

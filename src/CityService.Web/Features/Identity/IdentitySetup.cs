@@ -25,6 +25,9 @@ public static class IdentitySetup
     public const string PlatformAdminPolicy = "platform-admin";
     public const string ChannelPolicy = "partner-channel";
 
+    /// <summary>Any signed-in account (citizen, staff, operator) with a current session; channel tokens only where scoped.</summary>
+    public const string SignedInPolicy = "signed-in";
+
     private static readonly CurrentSessionRequirement CurrentSession = new();
 
     public static void AddIdentityParts(this WebApplicationBuilder builder)
@@ -36,6 +39,7 @@ public static class IdentitySetup
         services.AddScoped<ClientLimits>();
         services.AddScoped<PasswordSignIn>();
         services.AddScoped<IdentityVerificationService>();
+        services.AddSingleton<SessionService>();
         builder.AddPopulationRegistry();
         if (!services.Any(s => s.ServiceType == typeof(ISmsSender)))
         {
@@ -74,9 +78,12 @@ public static class IdentitySetup
 
         var secureCookies = !builder.Environment.IsDevelopment() && !builder.Environment.IsEnvironment("Testing");
         services.AddAuthentication(Scheme)
+            // The API never reads the page cookie: a browser would send it on a cross-site request, so a cookie-authenticated
+            // API call would need antiforgery. The API is signed requests and bearer tokens only (ADR 008).
             .AddPolicyScheme(Scheme, "Signed request, bearer token or session cookie", o => o.ForwardDefaultSelector = http =>
                 SignatureAuthenticationHandler.IsSigned(http.Request) ? SignatureAuthenticationHandler.SchemeName
                 : http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? IdentityConstants.BearerScheme
+                : HostSetup.IsApi(http.Request.Path) ? IdentityConstants.BearerScheme
                 : IdentityConstants.ApplicationScheme)
             .AddScheme<AuthenticationSchemeOptions, SignatureAuthenticationHandler>(SignatureAuthenticationHandler.SchemeName, null)
             .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = TimeSpan.FromHours(1))
@@ -107,6 +114,8 @@ public static class IdentitySetup
                 .RequireClaim(AccountClaims.Kind, nameof(AccountKind.Staff), nameof(AccountKind.Operator)).AddRequirements(CurrentSession))
             .AddPolicy(PlatformAdminPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
                 .RequireClaim(AccountClaims.Kind, nameof(AccountKind.Operator)).AddRequirements(CurrentSession))
+            .AddPolicy(SignedInPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
+                .RequireClaim(AccountClaims.Kind).AddRequirements(new ChannelScopeRequirement(), CurrentSession))
             .AddPolicy(ApiClientPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireClaim(AccountClaims.Client))
             .AddPolicy(ChannelPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
                 .RequireClaim(AccountClaims.ClientKind, nameof(ApiClientKind.PartnerChannel)).RequireClaim(AccountClaims.Scope, Scopes.CitizenLink));
@@ -117,14 +126,18 @@ public static class IdentitySetup
         services.AddScoped<StaffService>();
     }
 
-    /// <summary>The claims a session or token carries: who, and what kind of account; for a channel, which channel and scopes.</summary>
-    public static ClaimsPrincipal Principal(Account account, string scheme, string? channel = null, IEnumerable<string>? scopes = null, DateTimeOffset? codeVerifiedAt = null)
+    /// <summary>
+    /// The claims a session or token carries: who, what kind of account, and the server-side session it belongs to (opened
+    /// with <see cref="OpenSessionAsync"/>); for a channel, which channel and scopes.
+    /// </summary>
+    public static ClaimsPrincipal Principal(Account account, string scheme, AccountSession session, string? channel = null, IEnumerable<string>? scopes = null, DateTimeOffset? codeVerifiedAt = null)
     {
         var claims = new List<Claim>
         {
             new(ClaimTypes.NameIdentifier, account.Id.ToString()),
             new(AccountClaims.Kind, account.Kind.ToString()),
             new(AccountClaims.SecurityStamp, account.SecurityStamp ?? string.Empty),
+            new(AccountClaims.Session, session.Id),
         };
         if (codeVerifiedAt is { } at)
         {
@@ -139,6 +152,12 @@ public static class IdentitySetup
 
         return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));
     }
+
+    /// <summary>Opens the server-side session a sign-in's cookie or token will name (every sign-in path calls this).</summary>
+    public static Task<AccountSession> OpenSessionAsync(this HttpContext http, Account account, SessionKind kind, SignInMethod method, string? channel = null) =>
+        http.RequestServices.GetRequiredService<SessionService>().OpenAsync(account, kind, method, channel, http.Request.Headers.UserAgent.ToString(), http.RequestAborted);
+
+    public static string? SessionId(this ClaimsPrincipal user) => user.FindFirstValue(AccountClaims.Session);
 
     /// <summary>How long a fresh code counts as re-authentication for sensitive actions (changing the phone; refunds later).</summary>
     public static readonly TimeSpan ReauthenticationWindow = TimeSpan.FromMinutes(5);
@@ -182,6 +201,9 @@ public static class AccountClaims
 {
     public const string Kind = "cs:kind";
     public const string SecurityStamp = "cs:stamp";
+
+    /// <summary>The server-side session (row in <c>sessions</c>) a cookie or token belongs to.</summary>
+    public const string Session = "cs:sid";
     public const string Client = "cs:client";
     public const string ClientKind = "cs:client-kind";
     public const string Scope = "scope";
@@ -199,13 +221,15 @@ public static class AccountClaims
 public sealed record ChannelScope(string Scope);
 
 /// <summary>
-/// A session or token is only good while the account's security stamp is the one it was issued with: changing the
-/// phone (or, later, signing out everywhere) rotates the stamp and ends every other session and token at once.
+/// A cookie or token is only good while its server-side session is open, unexpired and of the account's current
+/// security stamp: signing out, "sign out everywhere else" and changing the phone (which rotates the stamp) end it.
 /// </summary>
 public sealed class CurrentSessionRequirement : IAuthorizationRequirement;
 
-public sealed class CurrentSessionHandler(IDbContextFactory<CityDbContext> dbFactory) : AuthorizationHandler<CurrentSessionRequirement>
+public sealed class CurrentSessionHandler(SessionService sessions) : AuthorizationHandler<CurrentSessionRequirement>
 {
+    private static readonly object Checked = new();
+
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, CurrentSessionRequirement requirement)
     {
         if (context.User.AccountId() is not { } id)
@@ -213,15 +237,24 @@ public sealed class CurrentSessionHandler(IDbContextFactory<CityDbContext> dbFac
             return;
         }
 
-        await using var db = await dbFactory.CreateDbContextAsync();
-        var stamp = await db.Accounts.AsNoTracking().Where(a => a.Id == id).Select(a => a.SecurityStamp).SingleOrDefaultAsync();
-        if (stamp is not null && stamp == context.User.FindFirstValue(AccountClaims.SecurityStamp))
+        // One query per request, however many policies ask.
+        var http = context.Resource as HttpContext;
+        if (http?.Items[Checked] is not bool current)
+        {
+            current = context.User.SessionId() is { } sid && await sessions.IsCurrentAsync(sid, id, http?.RequestAborted ?? default);
+            if (http is not null)
+            {
+                http.Items[Checked] = current;
+            }
+        }
+
+        if (current)
         {
             context.Succeed(requirement);
         }
         else
         {
-            context.Fail(new AuthorizationFailureReason(this, "The session ended: the account's security stamp changed."));
+            context.Fail(new AuthorizationFailureReason(this, "The session ended (signed out, expired, or the account's security stamp changed)."));
         }
     }
 }

@@ -72,7 +72,8 @@ public sealed class SignInModel(OtpService otp) : AccountPageModel
             return Page();
         }
 
-        await HttpContext.SignInAsync(IdentityConstants.ApplicationScheme, IdentitySetup.Principal(account.Value, IdentityConstants.ApplicationScheme));
+        var session = await HttpContext.OpenSessionAsync(account.Value, SessionKind.Page, SignInMethod.Code);
+        await HttpContext.SignInAsync(IdentityConstants.ApplicationScheme, IdentitySetup.Principal(account.Value, IdentityConstants.ApplicationScheme, session));
         return LocalRedirect(LocalReturnUrl ?? (account.Value.Kind == AccountKind.Citizen ? "/me" : "/")); // the profile is for citizens
     }
 }

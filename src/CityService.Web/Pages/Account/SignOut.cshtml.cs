@@ -1,3 +1,5 @@
+using CityService.Core.Identity;
+using CityService.Web.Features.Identity;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
@@ -11,8 +13,14 @@ public sealed class SignOutModel : AccountPageModel
 {
     public IActionResult OnGet() => User.Identity?.IsAuthenticated == true ? Page() : LocalRedirect("/");
 
-    public async Task<IActionResult> OnPostAsync()
+    public async Task<IActionResult> OnPostAsync([FromServices] SessionService sessions, CancellationToken ct)
     {
+        // End the session on the server too, so a copy of the cookie made before signing out is worthless.
+        if (User.AccountId() is { } account && User.SessionId() is { } session)
+        {
+            await sessions.EndAsync(account, session, ct);
+        }
+
         await HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);
         return LocalRedirect("/");
     }

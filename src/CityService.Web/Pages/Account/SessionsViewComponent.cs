@@ -1,0 +1,21 @@
+using CityService.Core.Identity;
+using CityService.Web.Features.Identity;
+using Microsoft.AspNetCore.Mvc;
+
+namespace CityService.Web.Pages.Account;
+
+public sealed record SessionsView(IReadOnlyList<SessionSummary> Sessions, string? Current);
+
+/// <summary>
+/// The "where you are signed in" section of the profile: it loads its own data, so the profile page includes it with one
+/// line; its forms post to <see cref="SessionsModel"/> (/me/sessions).
+/// </summary>
+public sealed class SessionsViewComponent(SessionService sessions) : ViewComponent
+{
+    public async Task<IViewComponentResult> InvokeAsync()
+    {
+        var user = HttpContext.User;
+        var open = user.AccountId() is { } id ? await sessions.ListAsync(id, HttpContext.RequestAborted) : [];
+        return View("/Pages/Account/_Sessions.cshtml", new SessionsView(open, user.SessionId()));
+    }
+}

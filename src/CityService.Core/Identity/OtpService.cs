@@ -17,7 +17,15 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
     public const int PhonePerHour = 10;
     public const int ClientPerHour = 30;
 
-    public async Task<Result<TimeSpan>> SendAsync(string? phoneInput, string clientAddress, CancellationToken ct)
+    public Task<Result<TimeSpan>> SendAsync(string? phoneInput, string clientAddress, CancellationToken ct) =>
+        SendAsync(phoneInput, clientAddress, null, null, ct);
+
+    /// <summary>
+    /// Sends a code under the same limits as sign-in codes. A <paramref name="context"/> (e.g. one pending channel link) is
+    /// bound into the code's hash, so the code is accepted only by <see cref="CheckAsync(string?, string?, string?, CancellationToken)"/>
+    /// with the same context: a code for a link cannot sign in, and a sign-in code cannot confirm a link.
+    /// </summary>
+    public async Task<Result<TimeSpan>> SendAsync(string? phoneInput, string clientAddress, string? context, Func<string, LocalizedText>? message, CancellationToken ct)
     {
         var phone = PhoneNumber.Parse(phoneInput);
         if (!phone.IsOk)
@@ -58,11 +66,11 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
 
         var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("000000", CultureInfo.InvariantCulture);
         var id = Guid.CreateVersion7(now);
-        db.OtpChallenges.Add(OtpChallenge.Issue(id, phoneIndex, clientIndex, Hash(id, code), now));
+        db.OtpChallenges.Add(OtpChallenge.Issue(id, phoneIndex, clientIndex, Hash(id, code, context), now));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
 
-        await sms.SendAsync(phone.Value, new LocalizedText(
+        await sms.SendAsync(phone.Value, message?.Invoke(code) ?? new LocalizedText(
             $"【城市服务】您的登录验证码是 {code}，5 分钟内有效。请勿告诉他人。",
             $"[CityService] Your sign-in code is {code}. It is valid for 5 minutes. Do not share it."), ct);
         return OtpChallenge.Lifetime;
@@ -94,7 +102,10 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
     }
 
     /// <summary>Checks a code sent to a phone and uses it up; proves the caller holds that phone, nothing more.</summary>
-    public async Task<Result<PhoneNumber>> CheckAsync(string? phoneInput, string? code, CancellationToken ct)
+    public Task<Result<PhoneNumber>> CheckAsync(string? phoneInput, string? code, CancellationToken ct) => CheckAsync(phoneInput, code, null, ct);
+
+    /// <summary>Checks a code that was sent with <paramref name="context"/> (see <see cref="SendAsync(string?, string, string?, Func{string, LocalizedText}?, CancellationToken)"/>).</summary>
+    public async Task<Result<PhoneNumber>> CheckAsync(string? phoneInput, string? code, string? context, CancellationToken ct)
     {
         var phone = PhoneNumber.Parse(phoneInput);
         if (!phone.IsOk)
@@ -121,7 +132,7 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
         // Every try is one conditional UPDATE that counts it, and for the right code also uses the code up: only the
         // first tries (at most MaxAttempts) are counted, only one of them can use the code, and an uncounted try is
         // answered from the challenge's state alone (used, or tries exhausted), never from whether its code was right.
-        var right = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(challenge.Id, code)), Encoding.ASCII.GetBytes(challenge.CodeHash));
+        var right = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(challenge.Id, code, context)), Encoding.ASCII.GetBytes(challenge.CodeHash));
         DateTimeOffset? used = now;
         var open = db.OtpChallenges.Where(o => o.Id == challenge.Id && o.ConsumedAt == null && o.Attempts < OtpChallenge.MaxAttempts);
         var counted = right
@@ -174,7 +185,8 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
             : new Error(ErrorKind.Conflict, "phone.in-use", new("该手机号已被其他账户使用。", "This phone number is used by another account."), "phone");
     }
 
-    private string Hash(Guid challengeId, string code) => protector.BlindIndex(challengeId.ToString("N") + ":" + code, "otp");
+    private string Hash(Guid challengeId, string code, string? context) =>
+        protector.BlindIndex(challengeId.ToString("N") + ":" + code + (context is null ? string.Empty : ":" + context), "otp");
 
     private static Error TooMany(TimeSpan wait)
     {

@@ -21,13 +21,21 @@ public sealed record Actor(Guid AccountId, AccountKind Kind, IReadOnlyList<Staff
 
 public sealed record StaffMember(Guid AccountId, string PhoneMasked, IReadOnlyList<StaffRole> Roles);
 
+public sealed record PendingInvitation(Guid Id, string RegionCode, string DepartmentCode, string PhoneMasked, StaffRole Role, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt);
+
+public sealed record AcceptedRole(string RegionCode, string DepartmentCode, StaffRole Role);
+
 /// <summary>
-/// Staff accounts and their roles. Platform admins manage every department; a department admin manages staff of their
-/// own department in their own region. Anything outside what the actor may see answers "not found", never "forbidden",
-/// so ids of other departments cannot be probed.
+/// Staff accounts and their roles. Platform admins manage every department; a department admin manages (and lists) staff of
+/// their own department in their own region. Anything outside what the actor may see answers "not found", never "forbidden",
+/// so ids of other departments cannot be probed. Roles are given by invitation only (ADR 009): the admin's answer is the
+/// same for every phone, and only the phone's holder, after proving it with a code, learns whether it can be staff.
 /// </summary>
-public sealed class StaffService(CityDbContext db, PersonalDataProtector protector, TimeProvider time)
+public sealed class StaffService(CityDbContext db, PersonalDataProtector protector, TimeProvider time, OtpService otp, ISmsSender sms)
 {
+    /// <summary>Binds acceptance codes to this purpose: they neither sign in nor confirm channel links.</summary>
+    private const string AcceptContext = "staff-invitation";
+
     public async Task<Actor?> ActorAsync(Guid? accountId, CancellationToken ct)
     {
         if (accountId is not { } id || await db.Accounts.AsNoTracking().Where(a => a.Id == id).Select(a => (AccountKind?)a.Kind).SingleOrDefaultAsync(ct) is not { } kind)
@@ -39,11 +47,12 @@ public sealed class StaffService(CityDbContext db, PersonalDataProtector protect
         return new Actor(id, kind, assignments);
     }
 
+    /// <summary>The department's staff: for its admins and platform admins only (least privilege); other staff of it get 403.</summary>
     public async Task<Result<IReadOnlyList<StaffMember>>> ListAsync(Actor actor, string regionCode, string departmentCode, CancellationToken ct)
     {
-        if (!actor.Sees(regionCode, departmentCode) || !await DepartmentExists(regionCode, departmentCode, ct))
+        if (await Guard(actor, regionCode, departmentCode, ct) is { } refused)
         {
-            return DepartmentNotFound();
+            return refused;
         }
 
         var rows = await db.StaffAssignments.AsNoTracking()
@@ -56,8 +65,12 @@ public sealed class StaffService(CityDbContext db, PersonalDataProtector protect
             .ToList();
     }
 
-    /// <summary>Gives a role in a department to the person with this phone, opening a staff account if they have none.</summary>
-    public async Task<Result<StaffMember>> GrantAsync(Actor actor, string? phoneInput, string regionCode, string departmentCode, string? roleInput, CancellationToken ct)
+    /// <summary>
+    /// Invites whoever holds the phone to a role in the department: the same answer whatever the phone is (unused, citizen,
+    /// operator or staff), since no account is looked at. An open invitation for the same phone and role is answered again
+    /// instead of texting twice.
+    /// </summary>
+    public async Task<Result<PendingInvitation>> InviteAsync(Actor actor, string? phoneInput, string regionCode, string departmentCode, string? roleInput, CancellationToken ct)
     {
         if (await Guard(actor, regionCode, departmentCode, ct) is { } refused)
         {
@@ -78,33 +91,148 @@ public sealed class StaffService(CityDbContext db, PersonalDataProtector protect
 
         var now = time.GetUtcNow();
         var index = protector.BlindIndex(phone.Value.Value, "phone");
+        var open = await db.StaffInvitations.AsNoTracking()
+            .Where(i => i.RegionCode == regionCode && i.DepartmentCode == departmentCode && i.PhoneIndex == index && i.Role == role
+                && i.WithdrawnAt == null && i.AcceptedAt == null && i.ExpiresAt > now)
+            .FirstOrDefaultAsync(ct);
+        if (open is not null)
+        {
+            return ToPending(open, phone.Value.Masked);
+        }
+
+        var invitation = StaffInvitation.Issue(regionCode, departmentCode, role, index, protector.Encrypt(phone.Value.Value, "phone"), actor.AccountId, now);
+        db.StaffInvitations.Add(invitation);
+        await db.SaveChangesAsync(ct);
+
+        var department = await db.Departments.AsNoTracking().Where(d => d.RegionCode == regionCode && d.Code == departmentCode)
+            .Select(d => new { d.NameZh, d.NameEn }).SingleAsync(ct);
+        var (roleZh, roleEn) = RoleNames(role);
+        await sms.SendAsync(phone.Value, new LocalizedText(
+            $"【城市服务】{department.NameZh}邀请您担任{roleZh}。请在 72 小时内打开城市服务“接受工作人员邀请”页面（/staff/accept），用本手机号接收验证码接受邀请。",
+            $"[CityService] {department.NameEn} invites you to be {roleEn}. Within 72 hours, open CityService's \"Accept a staff invitation\" page (/staff/accept) and accept with a code sent to this phone."), ct);
+        return ToPending(invitation, phone.Value.Masked);
+    }
+
+    /// <summary>The department's open invitations (admins only, like the staff list).</summary>
+    public async Task<Result<IReadOnlyList<PendingInvitation>>> InvitationsAsync(Actor actor, string regionCode, string departmentCode, CancellationToken ct)
+    {
+        if (await Guard(actor, regionCode, departmentCode, ct) is { } refused)
+        {
+            return refused;
+        }
+
+        var now = time.GetUtcNow();
+        var open = await db.StaffInvitations.AsNoTracking()
+            .Where(i => i.RegionCode == regionCode && i.DepartmentCode == departmentCode && i.WithdrawnAt == null && i.AcceptedAt == null && i.ExpiresAt > now)
+            .OrderBy(i => i.CreatedAt)
+            .ToListAsync(ct);
+        return open.Select(i => ToPending(i, PhoneNumber.Mask(protector.Decrypt(i.PhoneCipher, "phone")))).ToList();
+    }
+
+    /// <summary>Withdraws an open invitation of the department; a closed or unknown one is 404.</summary>
+    public async Task<Result<bool>> WithdrawAsync(Actor actor, string regionCode, string departmentCode, Guid invitationId, CancellationToken ct)
+    {
+        if (await Guard(actor, regionCode, departmentCode, ct) is { } refused)
+        {
+            return refused;
+        }
+
+        var now = time.GetUtcNow();
+        DateTimeOffset? withdrawnAt = now;
+        var withdrawn = await db.StaffInvitations
+            .Where(i => i.Id == invitationId && i.RegionCode == regionCode && i.DepartmentCode == departmentCode
+                && i.WithdrawnAt == null && i.AcceptedAt == null && i.ExpiresAt > now)
+            .ExecuteUpdateAsync(u => u.SetProperty(i => i.WithdrawnAt, withdrawnAt), ct);
+        return withdrawn == 1
+            ? true
+            : Error.NotFound("staff.invitation-not-found", "没有这份待接受的邀请。", "There is no such open invitation.");
+    }
+
+    /// <summary>Texts the phone a code for accepting its invitations (the sign-in limits apply; anyone may ask, nothing is told).</summary>
+    public Task<Result<TimeSpan>> SendAcceptCodeAsync(string? phoneInput, string clientAddress, CancellationToken ct) =>
+        otp.SendAsync(phoneInput, clientAddress, AcceptContext, code => new LocalizedText(
+            $"【城市服务】您接受工作人员邀请的验证码是 {code}，5 分钟内有效。请勿告诉他人。",
+            $"[CityService] Your code for accepting a staff invitation is {code}. It is valid for 5 minutes. Do not share it."), ct);
+
+    /// <summary>
+    /// The phone's holder, proven by the code, accepts every open invitation to that phone: a staff account is opened if the
+    /// phone has none, the roles are added to a staff account; a citizen or operator phone is refused (told to the holder only).
+    /// Each invitation is used once, also under parallel acceptance.
+    /// </summary>
+    public async Task<Result<IReadOnlyList<AcceptedRole>>> AcceptAsync(string? phoneInput, string? code, CancellationToken ct)
+    {
+        var phone = await otp.CheckAsync(phoneInput, code, AcceptContext, ct);
+        if (!phone.IsOk)
+        {
+            return phone.Error;
+        }
+
+        var now = time.GetUtcNow();
+        var index = protector.BlindIndex(phone.Value.Value, "phone");
+        var open = await db.StaffInvitations.AsNoTracking()
+            .Where(i => i.PhoneIndex == index && i.WithdrawnAt == null && i.AcceptedAt == null && i.ExpiresAt > now)
+            .ToListAsync(ct);
+        if (open.Count == 0)
+        {
+            return Error.NotFound("staff.invitation-not-found", "这个手机号没有待接受的邀请（可能已过期、已撤回或已接受）。",
+                "This phone has no open invitation (it may have expired, been withdrawn or been accepted).");
+        }
+
         var account = await db.Accounts.FirstOrDefaultAsync(a => a.PhoneIndex == index, ct);
         if (account is null)
         {
             account = Account.Open(AccountKind.Staff, index, protector.Encrypt(phone.Value.Value, "phone"), now);
             db.Accounts.Add(account);
+            if (!await db.TrySaveChangesAsync(ct))
+            {
+                account = await db.Accounts.SingleAsync(a => a.PhoneIndex == index, ct); // opened a moment ago
+            }
         }
-        else if (account.Kind != AccountKind.Staff)
+
+        if (account.Kind != AccountKind.Staff)
         {
             return new Error(ErrorKind.Conflict, "staff.not-a-staff-account", new(
-                "该手机号已是市民或运营账户，工作人员请使用单独的手机号。", "This phone belongs to a citizen or operator account; staff need a separate phone number."), "phone");
+                "该手机号已是市民或运营账户，不能成为工作人员账户；请用单独的手机号，并请邀请您的管理员重新邀请。",
+                "This phone belongs to a citizen or operator account and cannot be a staff account; use a separate phone number and ask your admin to invite that one."), "phone");
         }
 
-        if (!await db.StaffAssignments.AnyAsync(a => a.AccountId == account.Id && a.RegionCode == regionCode && a.DepartmentCode == departmentCode && a.Role == role, ct))
+        var accepted = new List<AcceptedRole>();
+        DateTimeOffset? acceptedAt = now;
+        foreach (var invitation in open)
         {
-            db.StaffAssignments.Add(new StaffAssignment(regionCode, departmentCode, account.Id, role, now));
+            // One conditional UPDATE per invitation: only one of parallel acceptances uses it.
+            var used = await db.StaffInvitations.Where(i => i.Id == invitation.Id && i.WithdrawnAt == null && i.AcceptedAt == null && i.ExpiresAt > now)
+                .ExecuteUpdateAsync(u => u.SetProperty(i => i.AcceptedAt, acceptedAt), ct);
+            if (used == 0)
+            {
+                continue;
+            }
+
+            if (!await db.StaffAssignments.AnyAsync(a => a.AccountId == account.Id && a.RegionCode == invitation.RegionCode
+                    && a.DepartmentCode == invitation.DepartmentCode && a.Role == invitation.Role, ct))
+            {
+                db.StaffAssignments.Add(new StaffAssignment(invitation.RegionCode, invitation.DepartmentCode, account.Id, invitation.Role, now));
+                await db.TrySaveChangesAsync(ct); // a parallel acceptance of a twin invitation may have added the same role
+            }
+
+            accepted.Add(new AcceptedRole(invitation.RegionCode, invitation.DepartmentCode, invitation.Role));
         }
 
-        if (!await db.TrySaveChangesAsync(ct))
-        {
-            // Someone granted the same at the same moment: the grant stands, answer with it.
-            return await GrantAsync(actor, phoneInput, regionCode, departmentCode, roleInput, ct);
-        }
-        var roles = await db.StaffAssignments.AsNoTracking()
-            .Where(a => a.AccountId == account.Id && a.RegionCode == regionCode && a.DepartmentCode == departmentCode)
-            .Select(a => a.Role).ToListAsync(ct);
-        return new StaffMember(account.Id, phone.Value.Masked, roles.Order().ToList());
+        return accepted.Count > 0
+            ? accepted
+            : Error.NotFound("staff.invitation-not-found", "这个手机号没有待接受的邀请（可能已过期、已撤回或已接受）。",
+                "This phone has no open invitation (it may have expired, been withdrawn or been accepted).");
     }
+
+    private static PendingInvitation ToPending(StaffInvitation i, string masked) =>
+        new(i.Id, i.RegionCode, i.DepartmentCode, masked, i.Role, i.CreatedAt, i.ExpiresAt);
+
+    private static (string Zh, string En) RoleNames(StaffRole role) => role switch
+    {
+        StaffRole.Clerk => ("受理人员", "a clerk"),
+        StaffRole.Approver => ("审批人员", "an approver"),
+        _ => ("部门管理员", "a department admin"),
+    };
 
     public async Task<Result<bool>> RevokeAsync(Actor actor, string regionCode, string departmentCode, Guid accountId, string? roleInput, CancellationToken ct)
     {

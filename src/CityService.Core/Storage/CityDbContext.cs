@@ -45,6 +45,13 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Ide
     // Server-side sessions (migration 0005, docs/decisions/008-server-side-sessions.md).
     public DbSet<AccountSession> Sessions => Set<AccountSession>();
 
+    // Migration 0007: consented channel links and staff invitations.
+    public DbSet<ChannelLinkRequest> ChannelLinkRequests => Set<ChannelLinkRequest>();
+
+    public DbSet<UsedAssertion> UsedAssertions => Set<UsedAssertion>();
+
+    public DbSet<StaffInvitation> StaffInvitations => Set<StaffInvitation>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder); // ASP.NET Core Identity's user, claim, login and token tables
@@ -152,6 +159,8 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Ide
         // Server-side sessions (migration 0005): configured beside the entity.
         builder.ApplyConfiguration(new AccountSessionConfiguration());
 
+        ConfigureChannelConsentAndInvitations(builder);
+
         builder.Entity<DataProtectionKeyRow>(e =>
         {
             e.ToTable("data_protection_keys");
@@ -215,6 +224,46 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Ide
                 property.SetColumnName(SnakeCase(property.Name));
             }
         }
+    }
+
+    /// <summary>Migration 0007: pending channel links, used assertion ids, staff invitations.</summary>
+    private static void ConfigureChannelConsentAndInvitations(ModelBuilder builder)
+    {
+        builder.Entity<ChannelLinkRequest>(e =>
+        {
+            e.ToTable("channel_link_requests");
+            e.HasKey(r => r.Id);
+            e.Property(r => r.CreatedAt).HasConversion(UnixMilliseconds);
+            e.Property(r => r.ExpiresAt).HasConversion(UnixMilliseconds);
+            e.Property(r => r.ConfirmedAt).HasConversion(UnixMilliseconds);
+            e.HasOne<ApiClient>().WithMany().HasForeignKey(r => r.ClientId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Account>().WithMany().HasForeignKey(r => r.AccountId).OnDelete(DeleteBehavior.Cascade);
+            e.HasIndex(r => r.AccountId).HasDatabaseName("ix_channel_link_requests_account_id");
+            e.HasIndex(r => r.ClientId).HasDatabaseName("ix_channel_link_requests_client_id");
+        });
+
+        builder.Entity<UsedAssertion>(e =>
+        {
+            e.ToTable("channel_assertions");
+            e.HasKey(a => new { a.ClientId, a.Jti });
+            e.Property(a => a.ExpiresAt).HasConversion(UnixMilliseconds);
+            e.HasIndex(a => a.ExpiresAt).HasDatabaseName("ix_channel_assertions_expires_at");
+        });
+
+        builder.Entity<StaffInvitation>(e =>
+        {
+            e.ToTable("staff_invitations");
+            e.HasKey(i => i.Id);
+            e.Property(i => i.Role).HasConversion(new Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<StaffRole, string>(
+                r => StaffRoles.Slug(r), s => StaffRoles.Parse(s)));
+            e.Property(i => i.CreatedAt).HasConversion(UnixMilliseconds);
+            e.Property(i => i.ExpiresAt).HasConversion(UnixMilliseconds);
+            e.Property(i => i.WithdrawnAt).HasConversion(UnixMilliseconds);
+            e.Property(i => i.AcceptedAt).HasConversion(UnixMilliseconds);
+            e.HasOne<Department>().WithMany().HasForeignKey(i => new { i.RegionCode, i.DepartmentCode }).OnDelete(DeleteBehavior.Restrict);
+            e.HasIndex(i => new { i.RegionCode, i.DepartmentCode }).HasDatabaseName("ix_staff_invitations_department");
+            e.HasIndex(i => i.PhoneIndex).HasDatabaseName("ix_staff_invitations_phone_index");
+        });
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

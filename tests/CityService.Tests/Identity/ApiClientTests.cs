@@ -59,8 +59,14 @@ public abstract class ApiClientTests(AppFixture app) : IAsyncLifetime
         return request;
     }
 
-    private string Assertion(string channelUser, string phone, TimeSpan? lifetime = null, ECDsa? key = null, string? issuer = null)
+    private string Assertion(string channelUser, string phone, TimeSpan? lifetime = null, ECDsa? key = null, string? issuer = null, string? jti = null, bool withJti = true)
     {
+        var claims = new Dictionary<string, object> { ["sub"] = channelUser, ["phone"] = phone };
+        if (withJti)
+        {
+            claims["jti"] = jti ?? Guid.NewGuid().ToString("N");
+        }
+
         var now = app.Time.GetUtcNow().UtcDateTime;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
@@ -68,16 +74,39 @@ public abstract class ApiClientTests(AppFixture app) : IAsyncLifetime
             IssuedAt = now,
             NotBefore = now,
             Expires = now + (lifetime ?? TimeSpan.FromMinutes(5)),
-            Claims = new Dictionary<string, object> { ["sub"] = channelUser, ["phone"] = phone },
+            Claims = claims,
             SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key ?? _channelKey), SecurityAlgorithms.EcdsaSha256),
         });
     }
 
+    private Task<HttpResponseMessage> Link(string assertion) =>
+        _client.SendAsync(Signed(HttpMethod.Post, "/api/channels/link", ChannelId, JsonSerializer.Serialize(new { assertion })));
+
+    private Task<HttpResponseMessage> Confirm(string? linkId, string? code) =>
+        _client.SendAsync(Signed(HttpMethod.Post, "/api/channels/link/confirm", ChannelId, JsonSerializer.Serialize(new { linkId, code })));
+
+    /// <summary>Links a channel user not linked before: 202 with a pending link, then the code texted to the phone, relayed.</summary>
     private async Task<string> LinkedToken(string channelUser, string phone)
     {
-        var linked = await (await _client.SendAsync(Signed(HttpMethod.Post, "/api/channels/link", ChannelId,
-            JsonSerializer.Serialize(new { assertion = Assertion(channelUser, phone) })))).Json();
-        return linked.GetProperty("accessToken").GetString()!;
+        var pending = await (await Link(Assertion(channelUser, phone))).Json(HttpStatusCode.Accepted);
+        Assert.Equal("code-sent", pending.GetProperty("status").GetString());
+        var confirmed = await (await Confirm(pending.GetProperty("linkId").GetString(), app.Sms.LastCodeFor(phone))).Json();
+        return confirmed.GetProperty("accessToken").GetString()!;
+    }
+
+    private HttpClient Bearer(string token)
+    {
+        var client = app.Client();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    private async Task<string> SignInByCode(string phone)
+    {
+        app.Time.Advance(OtpService.PhoneInterval); // one code a minute per phone
+        (await _client.PostAsync("/api/auth/otp", JsonContent(new { phone }))).EnsureSuccessStatusCode();
+        var own = await (await _client.PostAsync("/api/auth/otp/verify", JsonContent(new { phone, code = app.Sms.LastCodeFor(phone) }))).Json();
+        return own.GetProperty("accessToken").GetString()!;
     }
 
     private static string Phone(string suffix) => "135" + suffix.PadLeft(8, '0');
@@ -154,25 +183,128 @@ public abstract class ApiClientTests(AppFixture app) : IAsyncLifetime
         await (await citizen.GetAsync("/api/regions/330100/services/TR-0001/eligibility")).AssertProblem(HttpStatusCode.Forbidden);
         await (await citizen.PostAsync("/api/me/verification/face/challenge", null)).AssertProblem(HttpStatusCode.Forbidden);
 
-        var again = await LinkedToken("user-" + _suffix, phone);
-        var second = app.Client();
-        second.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", again);
+        // The confirmed link keeps working: a new assertion gets a token at once, without a new code.
+        var again = await (await Link(Assertion("user-" + _suffix, phone))).Json();
+        var second = Bearer(again.GetProperty("accessToken").GetString()!);
         Assert.Equal(me.GetProperty("id").GetString(), (await (await second.GetAsync("/api/me")).Json()).GetProperty("id").GetString());
     }
 
     [Fact]
-    public async Task A_channel_user_with_the_phone_of_an_existing_citizen_links_to_that_account()
+    public async Task A_channel_cannot_link_an_existing_citizen_without_the_code_sent_to_their_phone()
     {
         var phone = Phone(_suffix + "2");
-        (await _client.PostAsync("/api/auth/otp", JsonContent(new { phone }))).EnsureSuccessStatusCode();
-        var own = await (await _client.PostAsync("/api/auth/otp/verify", JsonContent(new { phone, code = app.Sms.LastCodeFor(phone) }))).Json();
-        var ownClient = app.Client();
-        ownClient.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", own.GetProperty("accessToken").GetString());
-        var ownId = (await (await ownClient.GetAsync("/api/me")).Json()).GetProperty("id").GetString();
+        var ownId = (await (await Bearer(await SignInByCode(phone)).GetAsync("/api/me")).Json()).GetProperty("id").GetString();
+        app.Time.Advance(OtpService.PhoneInterval);
 
-        var channelClient = app.Client();
-        channelClient.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await LinkedToken("other-" + _suffix, phone));
-        Assert.Equal(ownId, (await (await channelClient.GetAsync("/api/me")).Json()).GetProperty("id").GetString());
+        // Stating the phone is not enough: no token, only a pending link and a code texted to the citizen.
+        var answer = await Link(Assertion("other-" + _suffix, phone));
+        var pending = await answer.Json(HttpStatusCode.Accepted);
+        Assert.False(pending.TryGetProperty("accessToken", out _));
+        Assert.Equal(phone[..3] + "****" + phone[^4..], pending.GetProperty("phoneMasked").GetString());
+        var linkId = pending.GetProperty("linkId").GetString();
+
+        // A guessed code, the citizen's old sign-in code or an unknown link id do not link.
+        await (await Confirm(linkId, "000000")).AssertProblem(HttpStatusCode.BadRequest, "code");
+        await (await Confirm(Guid.CreateVersion7().ToString(), app.Sms.LastCodeFor(phone))).AssertProblem(HttpStatusCode.NotFound, "linkId", "channel.link-not-found");
+
+        // With the citizen's code, relayed by the channel, the link is made to the citizen's own account.
+        var token = (await (await Confirm(linkId, app.Sms.LastCodeFor(phone))).Json()).GetProperty("accessToken").GetString()!;
+        Assert.Equal(ownId, (await (await Bearer(token).GetAsync("/api/me")).Json()).GetProperty("id").GetString());
+
+        // The pending link is used up.
+        await (await Confirm(linkId, app.Sms.LastCodeFor(phone))).AssertProblem(HttpStatusCode.BadRequest, "linkId", "channel.link-expired");
+    }
+
+    [Fact]
+    public async Task A_pending_link_expires_after_ten_minutes()
+    {
+        var phone = Phone(_suffix + "3");
+        var pending = await (await Link(Assertion("late-" + _suffix, phone))).Json(HttpStatusCode.Accepted);
+        var code = app.Sms.LastCodeFor(phone);
+        app.Time.Advance(ChannelLinkRequest.Lifetime);
+        await (await Confirm(pending.GetProperty("linkId").GetString(), code)).AssertProblem(HttpStatusCode.BadRequest, "linkId", "channel.link-expired");
+    }
+
+    [Fact]
+    public async Task A_link_code_does_not_sign_in()
+    {
+        var phone = Phone(_suffix + "4");
+        (await Link(Assertion("u4-" + _suffix, phone))).EnsureSuccessStatusCode();
+        await (await _client.PostAsync("/api/auth/otp/verify", JsonContent(new { phone, code = app.Sms.LastCodeFor(phone) })))
+            .AssertProblem(HttpStatusCode.BadRequest, "code");
+    }
+
+    [Fact]
+    public async Task A_replayed_assertion_is_refused()
+    {
+        var phone = Phone(_suffix + "5");
+        await LinkedToken("replay-" + _suffix, phone);
+        var assertion = Assertion("replay-" + _suffix, phone);
+        Assert.Equal(HttpStatusCode.OK, (await Link(assertion)).StatusCode);
+        await (await Link(assertion)).AssertProblem(HttpStatusCode.Conflict, "assertion", "channel.assertion-replayed");
+        await (await Link(Assertion("replay-" + _suffix, phone, withJti: false))).AssertProblem(HttpStatusCode.BadRequest, "assertion", "channel.assertion-invalid");
+    }
+
+    [Fact]
+    public async Task Parallel_replays_of_one_assertion_are_accepted_exactly_once()
+    {
+        var phone = Phone(_suffix + "6");
+        await LinkedToken("parallel-" + _suffix, phone);
+        var assertion = Assertion("parallel-" + _suffix, phone);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Link(assertion)));
+        Assert.Equal(1, answers.Count(a => a.StatusCode == HttpStatusCode.OK));
+        Assert.Equal(19, answers.Count(a => a.StatusCode == HttpStatusCode.Conflict));
+    }
+
+    [Fact]
+    public async Task Unlinking_ends_the_channels_access_and_a_new_link_needs_a_new_code()
+    {
+        var phone = Phone(_suffix + "7");
+        var channelToken = Bearer(await LinkedToken("gone-" + _suffix, phone));
+        Assert.Equal(HttpStatusCode.OK, (await channelToken.GetAsync("/api/me")).StatusCode);
+        await (await channelToken.GetAsync("/api/me/channels")).AssertProblem(HttpStatusCode.Forbidden); // a channel cannot see or end links
+
+        var citizen = Bearer(await SignInByCode(phone));
+        var linked = await (await citizen.GetAsync("/api/me/channels")).Json();
+        var channel = Assert.Single(linked.EnumerateArray());
+        Assert.Equal(ChannelId, channel.GetProperty("clientId").GetString());
+        Assert.Equal("A wallet", channel.GetProperty("nameEn").GetString());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await citizen.DeleteAsync("/api/me/channels/" + ChannelId)).StatusCode);
+        await (await citizen.DeleteAsync("/api/me/channels/" + ChannelId)).AssertProblem(HttpStatusCode.NotFound, code: "channel.not-linked");
+        Assert.Empty((await (await citizen.GetAsync("/api/me/channels")).Json()).EnumerateArray());
+
+        await (await channelToken.GetAsync("/api/me")).AssertProblem(HttpStatusCode.Forbidden);
+        app.Time.Advance(OtpService.PhoneInterval);
+        Assert.Equal(HttpStatusCode.Accepted, (await Link(Assertion("gone-" + _suffix, phone))).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_profile_page_lists_linked_channels_and_unlinks_one()
+    {
+        var phone = Phone(_suffix + "8");
+        var channelToken = Bearer(await LinkedToken("page-" + _suffix, phone));
+        var browser = app.Browser();
+        app.Time.Advance(OtpService.PhoneInterval);
+        Assert.Equal("/me", await app.SignIn(browser, phone));
+        var me = await HtmlForms.Page(browser, "/me");
+        Assert.Equal("某钱包", HtmlForms.Text(me, $"#channel-list li[data-client='{ChannelId}'] .channel-name"));
+        HtmlForms.AssertAccessibleForms(me);
+
+        var unlinked = HtmlForms.Location(await HtmlForms.Submit(browser, me, "#unlink-" + ChannelId));
+        var after = await HtmlForms.Page(browser, unlinked);
+        Assert.NotNull(after.QuerySelector("#channel-unlinked"));
+        Assert.NotNull(after.QuerySelector("#no-channels"));
+        await (await channelToken.GetAsync("/api/me")).AssertProblem(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task A_staff_phone_is_refused_only_after_its_holder_confirmed()
+    {
+        const string staffPhone = "13900000002";
+        var pending = await (await Link(Assertion("staff-" + _suffix, staffPhone))).Json(HttpStatusCode.Accepted);
+        await (await Confirm(pending.GetProperty("linkId").GetString(), app.Sms.LastCodeFor(staffPhone)))
+            .AssertProblem(HttpStatusCode.Forbidden, code: "channel.not-a-citizen");
     }
 
     [Fact]

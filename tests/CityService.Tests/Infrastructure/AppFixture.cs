@@ -134,6 +134,15 @@ public sealed partial class CapturingSmsSender : ISmsSender
         return Task.CompletedTask;
     }
 
+    /// <summary>The (Chinese) texts sent to a phone, oldest first.</summary>
+    public IReadOnlyList<string> Sent(string phone)
+    {
+        lock (_sent)
+        {
+            return _sent.Where(m => m.Phone == phone).Select(m => m.Text).ToList();
+        }
+    }
+
     public string LastCodeFor(string phone)
     {
         lock (_sent)

@@ -36,4 +36,12 @@ public static class HttpAssertions
         Assert.True(response.IsSuccessStatusCode, $"Expected success but got {(int)response.StatusCode}: {body}");
         return JsonDocument.Parse(body).RootElement;
     }
+
+    /// <summary>Asserts the exact status (e.g. 202 rather than any success) and parses the JSON body.</summary>
+    public static async Task<JsonElement> Json(this HttpResponseMessage response, System.Net.HttpStatusCode status)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"Expected {(int)status} but got {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement;
+    }
 }

@@ -11,7 +11,8 @@ namespace CityService.Tests.Pages;
 
 /// <summary>
 /// The staff management page (/admin/staff) driven like a browser without JavaScript: demo staff sign in by code, GET forms
-/// choose a department, POST forms (antiforgery token included) grant and revoke roles, redirects are followed by hand.
+/// choose a department, POST forms (antiforgery token included) invite, withdraw and revoke, the invitee accepts on
+/// /staff/accept, redirects are followed by hand.
 /// </summary>
 public abstract class AdminPageTests(AppFixture app)
 {
@@ -34,6 +35,10 @@ public abstract class AdminPageTests(AppFixture app)
     /// <summary>The staff list's entry for a masked phone, or null.</summary>
     private static IElement? Member(IHtmlDocument page, string masked) =>
         page.QuerySelectorAll("#staff-list .staff-member").FirstOrDefault(m => m.QuerySelector(".staff-phone")!.TextContent.Trim() == masked);
+
+    /// <summary>The open invitations' entry for a masked phone, or null.</summary>
+    private static IElement? Invitation(IHtmlDocument page, string masked) =>
+        page.QuerySelectorAll("#invitation-list .staff-invitation").FirstOrDefault(m => m.QuerySelector(".staff-phone")!.TextContent.Trim() == masked);
 
     /// <summary>
     /// Signs in by code (see <see cref="AppFixture.SignIn"/>) a minute after the last code: demo phones sign in once per
@@ -106,12 +111,26 @@ public abstract class AdminPageTests(AppFixture app)
         var roles = page.QuerySelectorAll("#grant-form select#role option").Select(o => o.GetAttribute("value")).ToList();
         Assert.Equal(["clerk", "approver", "dept-admin"], roles);
 
-        // Grant: post, redirect, get.
+        // Invite: post, redirect, get; the invitation is listed as open, nothing is granted yet.
         var phone = NextPhone();
-        var granted = await Submit(browser, page, "#grant-form", new() { ["phone"] = phone, ["role"] = "clerk" });
-        Assert.Equal("/admin/staff?region=330100&department=PSB&done=granted", Location(granted));
-        var after = await Page(browser, Location(granted));
-        Assert.Equal("角色已授予。", Text(after, "#done"));
+        var invited = await Submit(browser, page, "#grant-form", new() { ["phone"] = phone, ["role"] = "clerk" });
+        Assert.Equal("/admin/staff?region=330100&department=PSB&done=invited", Location(invited));
+        var pending = await Page(browser, Location(invited));
+        Assert.Equal("邀请已发送，对方接受后将获得角色。", Text(pending, "#done"));
+        Assert.Equal("clerk", Invitation(pending, Masked(phone))!.GetAttribute("data-role"));
+        Assert.Null(Member(pending, Masked(phone)));
+        AssertAccessibleForms(pending);
+
+        // The invitee accepts on /staff/accept with the phone and a code sent to it.
+        var invitee = app.Browser();
+        var start = await Page(invitee, "/staff/accept");
+        AssertAccessibleForms(start);
+        var codeStep = await Html(await Submit(invitee, start, "#phone-form", new() { ["phone"] = phone }), HttpStatusCode.OK);
+        var done = await Html(await Submit(invitee, codeStep, "#code-form", new() { ["code"] = app.Sms.LastCodeFor(phone) }), HttpStatusCode.OK);
+        Assert.NotNull(done.QuerySelector("#accepted li[data-department=PSB][data-role=clerk]"));
+
+        var after = await Page(browser, "/admin/staff");
+        Assert.Null(Invitation(after, Masked(phone)));
         var added = Member(after, Masked(phone));
         Assert.True(added is not null, "the new clerk is not listed");
         Assert.Equal("受理人员", added.QuerySelector("li[data-role=clerk] .staff-role")!.TextContent.Trim());
@@ -208,15 +227,23 @@ public abstract class AdminPageTests(AppFixture app)
 
         var phone = NextPhone();
         var granted = await Submit(browser, psb, "#grant-form", new() { ["phone"] = phone, ["role"] = "approver" });
-        Assert.Equal("/admin/staff?region=330200&department=PSB&done=granted", Location(granted));
+        Assert.Equal("/admin/staff?region=330200&department=PSB&done=invited", Location(granted));
         var after = await Page(browser, Location(granted));
-        Assert.NotNull(Member(after, Masked(phone))!.QuerySelector("li[data-role=approver]"));
+        Assert.Equal("approver", Invitation(after, Masked(phone))!.GetAttribute("data-role"));
         Assert.Equal("330200", after.QuerySelector("select#region option[selected]")!.GetAttribute("value"));
         Assert.Equal("PSB", after.QuerySelector("select#department option[selected]")!.GetAttribute("value"));
 
-        // Hangzhou's department admin cannot see Ningbo's new approver.
+        // Hangzhou's department admin cannot see Ningbo's invitation.
         var hangzhou = await SignedIn(DeptAdmin);
-        Assert.Null(Member(await Page(hangzhou, "/admin/staff"), Masked(phone)));
+        Assert.DoesNotContain(Masked(phone), (await Page(hangzhou, "/admin/staff")).DocumentElement.OuterHtml, StringComparison.Ordinal);
+
+        // Withdrawn with its own button: the invitation leaves the list.
+        var id = Invitation(after, Masked(phone))!.GetAttribute("data-invitation");
+        var withdrawn = await Submit(browser, after, "#withdraw-" + id);
+        Assert.Equal("/admin/staff?region=330200&department=PSB&done=withdrawn", Location(withdrawn));
+        var end = await Page(browser, Location(withdrawn));
+        Assert.Equal("邀请已撤回。", Text(end, "#done"));
+        Assert.Null(Invitation(end, Masked(phone)));
     }
 
     [Fact]
@@ -240,9 +267,10 @@ public abstract class AdminPageTests(AppFixture app)
         Assert.Null(badRole.QuerySelector("#phone-error"));
         AssertAccessibleForms(badRole);
 
+        // A citizen's phone gets the same answer as any other: the page does not tell what kind of account it is.
         var citizen = DemoAccounts.All.First(d => d.Kind == AccountKind.Citizen).Phone;
-        var notStaff = await Html(await Submit(browser, badRole, "#grant-form", new() { ["phone"] = citizen, ["role"] = "clerk" }), HttpStatusCode.OK);
-        Assert.StartsWith("该手机号已是市民或运营账户", Text(notStaff, "#phone-error"), StringComparison.Ordinal);
+        Assert.Equal("/admin/staff?region=330100&department=PSB&done=invited",
+            Location(await Submit(browser, badRole, "#grant-form", new() { ["phone"] = citizen, ["role"] = "clerk" })));
     }
 
     [Fact]
@@ -258,7 +286,7 @@ public abstract class AdminPageTests(AppFixture app)
         Assert.Equal("Mobile number", Text(page, "label[for=phone]"));
         Assert.Equal("Role", Text(page, "label[for=role]"));
         Assert.Equal(["Clerk", "Approver", "Department admin"], page.QuerySelectorAll("select#role option").Select(o => o.TextContent.Trim()).ToList());
-        Assert.Equal("Grant role", Text(page, "#grant-form button"));
+        Assert.Equal("Send invitation", Text(page, "#grant-form button"));
         Assert.StartsWith("Revoke", Text(page, ".staff-revoke button"), StringComparison.Ordinal);
 
         var error = await Html(await Submit(browser, page, "#grant-form", new() { ["phone"] = "12345" }), HttpStatusCode.OK);

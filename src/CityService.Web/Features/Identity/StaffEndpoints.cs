@@ -17,6 +17,18 @@ public sealed record StaffMemberDto(Guid AccountId, string PhoneMasked, IReadOnl
 
 public sealed record GrantRoleRequest(string? Phone, string? Role);
 
+public sealed record StaffInvitationDto(Guid InvitationId, string Status, string RegionCode, string DepartmentCode, string PhoneMasked, string Role, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt)
+{
+    public static StaffInvitationDto From(PendingInvitation i) =>
+        new(i.Id, "pending", i.RegionCode, i.DepartmentCode, i.PhoneMasked, StaffRoles.Slug(i.Role), i.CreatedAt, i.ExpiresAt);
+}
+
+public sealed record InvitationCodeRequest(string? Phone);
+
+public sealed record AcceptInvitationRequest(string? Phone, string? Code);
+
+public sealed record AcceptedInvitationsDto(IReadOnlyList<AssignmentDto> Accepted);
+
 public static class StaffEndpoints
 {
     public static IEndpointRouteBuilder MapStaff(this IEndpointRouteBuilder app)
@@ -25,10 +37,26 @@ public static class StaffEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound);
         staff.MapGet("/staff/me", Me).WithName("GetStaffSelf").WithSummary("The signed-in staff member's roles per department and region.");
         var department = staff.MapGroup("/regions/{code}/departments/{department}/staff");
-        department.MapGet("", List).WithName("ListDepartmentStaff").WithSummary("Staff of a department (department admins of it and platform admins).");
-        department.MapPost("", Grant).WithName("GrantStaffRole").WithSummary("Gives a role in the department to a phone's staff account, opening it if needed.")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict);
-        department.MapDelete("/{accountId:guid}/roles/{role}", Revoke).WithName("RevokeStaffRole").WithSummary("Takes a role away.");
+        department.MapGet("", List).WithName("ListDepartmentStaff")
+            .WithSummary("Staff of a department: for the department's admins and platform admins only; its other staff get 403, everyone else 404.")
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+        department.MapPost("", Grant).WithName("GrantStaffRole")
+            .WithSummary("Invites the holder of a phone to a role (202, the same answer for every phone). The platform texts them; the role is given when they accept with a code.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden);
+        department.MapGet("/invitations", Invitations).WithName("ListStaffInvitations")
+            .WithSummary("The department's open invitations (admins only).").ProducesProblem(StatusCodes.Status403Forbidden);
+        department.MapDelete("/invitations/{invitationId:guid}", Withdraw).WithName("WithdrawStaffInvitation")
+            .WithSummary("Withdraws an open invitation.").ProducesProblem(StatusCodes.Status403Forbidden);
+        department.MapDelete("/{accountId:guid}/roles/{role}", Revoke).WithName("RevokeStaffRole").WithSummary("Takes a role away.")
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        var accept = app.MapGroup("/api/staff/invitations").WithTags("Staff").AllowAnonymous()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        accept.MapPost("/code", SendAcceptCode).WithName("SendStaffInvitationCode")
+            .WithSummary("Texts a code for accepting staff invitations to a phone (valid 5 minutes; sign-in code limits).");
+        accept.MapPost("/accept", Accept).WithName("AcceptStaffInvitations")
+            .WithSummary("The phone's holder accepts its open invitations with the code: a staff account is opened or the roles added; a citizen or operator phone is refused (409).")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
@@ -55,7 +83,7 @@ public static class StaffEndpoints
         return members.IsOk ? TypedResults.Ok<IReadOnlyList<StaffMemberDto>>(members.Value.Select(StaffMemberDto.From).ToList()) : Problems.From(members.Error, http);
     }
 
-    public static async Task<Results<Created<StaffMemberDto>, ProblemHttpResult>> Grant(
+    public static async Task<Results<Accepted<StaffInvitationDto>, ProblemHttpResult>> Grant(
         string code, string department, GrantRoleRequest request, ClaimsPrincipal user, RegionDirectory regions, StaffService service, HttpContext http, CancellationToken ct)
     {
         var region = regions.Get(code);
@@ -65,10 +93,52 @@ public static class StaffEndpoints
             return Problems.From(region.Error ?? SessionEnded, http);
         }
 
-        var member = await service.GrantAsync(actor, request.Phone, region.Value.Code, department, request.Role, ct);
-        return member.IsOk
-            ? TypedResults.Created($"/api/regions/{region.Value.Code}/departments/{department}/staff", StaffMemberDto.From(member.Value))
-            : Problems.From(member.Error, http);
+        var invitation = await service.InviteAsync(actor, request.Phone, region.Value.Code, department, request.Role, ct);
+        return invitation.IsOk
+            ? TypedResults.Accepted($"/api/regions/{region.Value.Code}/departments/{department}/staff/invitations", StaffInvitationDto.From(invitation.Value))
+            : Problems.From(invitation.Error, http);
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<StaffInvitationDto>>, ProblemHttpResult>> Invitations(
+        string code, string department, ClaimsPrincipal user, RegionDirectory regions, StaffService service, HttpContext http, CancellationToken ct)
+    {
+        var region = regions.Get(code);
+        var actor = await service.ActorAsync(user.AccountId(), ct);
+        if (!region.IsOk || actor is null)
+        {
+            return Problems.From(region.Error ?? SessionEnded, http);
+        }
+
+        var open = await service.InvitationsAsync(actor, region.Value.Code, department, ct);
+        return open.IsOk ? TypedResults.Ok<IReadOnlyList<StaffInvitationDto>>(open.Value.Select(StaffInvitationDto.From).ToList()) : Problems.From(open.Error, http);
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> Withdraw(
+        string code, string department, Guid invitationId, ClaimsPrincipal user, RegionDirectory regions, StaffService service, HttpContext http, CancellationToken ct)
+    {
+        var region = regions.Get(code);
+        var actor = await service.ActorAsync(user.AccountId(), ct);
+        if (!region.IsOk || actor is null)
+        {
+            return Problems.From(region.Error ?? SessionEnded, http);
+        }
+
+        var withdrawn = await service.WithdrawAsync(actor, region.Value.Code, department, invitationId, ct);
+        return withdrawn.IsOk ? TypedResults.NoContent() : Problems.From(withdrawn.Error, http);
+    }
+
+    public static async Task<Results<Accepted<OtpSent>, ProblemHttpResult>> SendAcceptCode(InvitationCodeRequest request, StaffService service, HttpContext http, CancellationToken ct)
+    {
+        var sent = await service.SendAcceptCodeAsync(request.Phone, http.Connection.RemoteIpAddress?.ToString() ?? "unknown", ct);
+        return sent.IsOk ? TypedResults.Accepted((string?)null, new OtpSent((int)sent.Value.TotalSeconds)) : Problems.From(sent.Error, http);
+    }
+
+    public static async Task<Results<Ok<AcceptedInvitationsDto>, ProblemHttpResult>> Accept(AcceptInvitationRequest request, StaffService service, HttpContext http, CancellationToken ct)
+    {
+        var accepted = await service.AcceptAsync(request.Phone, request.Code, ct);
+        return accepted.IsOk
+            ? TypedResults.Ok(new AcceptedInvitationsDto(accepted.Value.Select(a => new AssignmentDto(a.RegionCode, a.DepartmentCode, StaffRoles.Slug(a.Role))).ToList()))
+            : Problems.From(accepted.Error, http);
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Revoke(

@@ -44,6 +44,12 @@ public sealed class StaffModel(CityDbContext db, StaffService staff, RegionDirec
     [BindProperty(Name = "accountId")]
     public string? AccountId { get; set; }
 
+    [BindProperty(Name = "invitationId")]
+    public string? InvitationId { get; set; }
+
+    /// <summary>The chosen department's open invitations.</summary>
+    public IReadOnlyList<PendingInvitation> Invitations { get; private set; } = [];
+
     public Actor Actor { get; private set; } = null!;
 
     /// <summary>A clerk or approver: they administer no department, so the page only explains who manages staff.</summary>
@@ -73,7 +79,8 @@ public sealed class StaffModel(CityDbContext db, StaffService staff, RegionDirec
 
     public string? DoneText => Done switch
     {
-        "granted" => texts["staff.done.granted"],
+        "invited" => texts["staff.done.invited"],
+        "withdrawn" => texts["staff.done.withdrawn"],
         "revoked" => texts["staff.done.revoked"],
         _ => null,
     };
@@ -99,7 +106,7 @@ public sealed class StaffModel(CityDbContext db, StaffService staff, RegionDirec
         return Page();
     }
 
-    /// <summary>Gives the role to the phone's staff account (opened if needed); errors at the phone or role field.</summary>
+    /// <summary>Invites the phone's holder to the role (the same outcome for every phone); errors at the phone or role field.</summary>
     public async Task<IActionResult> OnPostGrantAsync(CancellationToken ct)
     {
         if (await ActorAsync(ct) is not { } actor)
@@ -113,13 +120,38 @@ public sealed class StaffModel(CityDbContext db, StaffService staff, RegionDirec
             return Page();
         }
 
-        var granted = await staff.GrantAsync(actor, Phone, Selected!.RegionCode, Selected.Code, Role, ct);
+        var granted = await staff.InviteAsync(actor, Phone, Selected!.RegionCode, Selected.Code, Role, ct);
         if (granted.IsOk)
         {
-            return LocalRedirect(PageUrl(Selected.RegionCode, Selected.Code, "granted"));
+            return LocalRedirect(PageUrl(Selected.RegionCode, Selected.Code, "invited"));
         }
 
         Fail(granted.Error, "phone", "role");
+        return Page();
+    }
+
+    /// <summary>Withdraws one open invitation of the chosen department.</summary>
+    public async Task<IActionResult> OnPostWithdrawAsync(CancellationToken ct)
+    {
+        if (await ActorAsync(ct) is not { } actor)
+        {
+            return await SessionEndedAsync();
+        }
+
+        Actor = actor;
+        if (!await LoadAsync(ct))
+        {
+            return Page();
+        }
+
+        var invitationId = Guid.TryParse(InvitationId, out var id) ? id : Guid.Empty;
+        var withdrawn = await staff.WithdrawAsync(actor, Selected!.RegionCode, Selected.Code, invitationId, ct);
+        if (withdrawn.IsOk)
+        {
+            return LocalRedirect(PageUrl(Selected.RegionCode, Selected.Code, "withdrawn"));
+        }
+
+        Fail(withdrawn.Error);
         return Page();
     }
 
@@ -211,16 +243,10 @@ public sealed class StaffModel(CityDbContext db, StaffService staff, RegionDirec
             return false;
         }
 
-        if (!Actor.Administers(region.Value.Code, Department))
-        {
-            Response.StatusCode = StatusCodes.Status403Forbidden;
-            Outcome = texts["staff.forbidden"];
-            return false;
-        }
-
         SelectedRegion = region.Value;
         Selected = await db.Departments.AsNoTracking().SingleAsync(d => d.RegionCode == region.Value.Code && d.Code == Department, ct);
         Members = members.Value;
+        Invitations = (await staff.InvitationsAsync(Actor, region.Value.Code, Department, ct)).Value ?? [];
         return true;
     }
 

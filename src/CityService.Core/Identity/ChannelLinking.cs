@@ -200,8 +200,19 @@ public sealed class ChannelLinking(CityDbContext db, PersonalDataProtector prote
 
     /// <summary>Ends every link of the citizen with the channel; the channel's tokens for the citizen stop working at once
     /// (the citizen policy checks the link on each request). False when there was none.</summary>
-    public async Task<bool> UnlinkAsync(Guid accountId, string clientId, CancellationToken ct) =>
-        await db.UserLogins.Where(l => l.UserId == accountId && l.LoginProvider == clientId).ExecuteDeleteAsync(ct) > 0;
+    /// <summary>Ends the link and every session the channel obtained for the citizen, so its tokens stop at once.</summary>
+    public async Task<bool> UnlinkAsync(Guid accountId, string clientId, CancellationToken ct)
+    {
+        if (await db.UserLogins.Where(l => l.UserId == accountId && l.LoginProvider == clientId).ExecuteDeleteAsync(ct) == 0)
+        {
+            return false;
+        }
+
+        DateTimeOffset? ended = time.GetUtcNow();
+        await db.Sessions.Where(s => s.AccountId == accountId && s.ChannelId == clientId && s.EndedAt == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, ended), ct);
+        return true;
+    }
 
     private static string LinkContext(Guid pendingId) => "channel-link:" + pendingId.ToString("N");
 

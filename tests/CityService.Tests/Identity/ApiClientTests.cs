@@ -274,7 +274,7 @@ public abstract class ApiClientTests(AppFixture app) : IAsyncLifetime
         await (await citizen.DeleteAsync("/api/me/channels/" + ChannelId)).AssertProblem(HttpStatusCode.NotFound, code: "channel.not-linked");
         Assert.Empty((await (await citizen.GetAsync("/api/me/channels")).Json()).EnumerateArray());
 
-        await (await channelToken.GetAsync("/api/me")).AssertProblem(HttpStatusCode.Forbidden);
+        await (await channelToken.GetAsync("/api/me")).AssertProblem(HttpStatusCode.Unauthorized, code: "auth.session-ended");
         app.Time.Advance(OtpService.PhoneInterval);
         Assert.Equal(HttpStatusCode.Accepted, (await Link(Assertion("gone-" + _suffix, phone))).StatusCode);
     }

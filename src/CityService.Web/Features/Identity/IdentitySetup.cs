@@ -120,7 +120,6 @@ public static class IdentitySetup
             .AddPolicy(ChannelPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
                 .RequireClaim(AccountClaims.ClientKind, nameof(ApiClientKind.PartnerChannel)).RequireClaim(AccountClaims.Scope, Scopes.CitizenLink));
         services.AddSingleton<IAuthorizationHandler, ChannelScopeRequirement>();
-        services.AddSingleton<IAuthorizationHandler, ChannelLinkHandler>();
         services.AddSingleton<IAuthorizationHandler, CurrentSessionHandler>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, SessionEndedResultHandler>();
         services.AddScoped<ChannelLinking>();

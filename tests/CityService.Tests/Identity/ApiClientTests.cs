@@ -295,7 +295,7 @@ public abstract class ApiClientTests(AppFixture app) : IAsyncLifetime
         var after = await HtmlForms.Page(browser, unlinked);
         Assert.NotNull(after.QuerySelector("#channel-unlinked"));
         Assert.NotNull(after.QuerySelector("#no-channels"));
-        await (await channelToken.GetAsync("/api/me")).AssertProblem(HttpStatusCode.Forbidden);
+        await (await channelToken.GetAsync("/api/me")).AssertProblem(HttpStatusCode.Unauthorized, code: "auth.session-ended");
     }
 
     [Fact]

@@ -14,5 +14,9 @@ public sealed class ErrorModel : PageModel
     {
         Status = status is >= 400 and <= 599 ? status : 500;
         Response.StatusCode = Status;
+        if (Status == StatusCodes.Status503ServiceUnavailable && !Response.Headers.ContainsKey("Retry-After"))
+        {
+            Response.Headers.RetryAfter = ((int)Infrastructure.DatabaseOutage.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 }

@@ -1,4 +1,6 @@
+using System.Globalization;
 using CityService.Core.Storage;
+using CityService.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -29,6 +31,10 @@ public static class HealthEndpoints
         }
     }
 
-    private static ProblemHttpResult NotReady(HttpContext http) => TypedResults.Problem(Infrastructure.Problems.Build(
-        http, StatusCodes.Status503ServiceUnavailable, "health.database-unreachable", new("数据库暂时无法连接。", "The database cannot be reached.")));
+    private static ProblemHttpResult NotReady(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = ((int)DatabaseOutage.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Problem(Infrastructure.Problems.Build(
+            http, StatusCodes.Status503ServiceUnavailable, "health.database-unreachable", new("数据库暂时无法连接。", "The database cannot be reached.")));
+    }
 }

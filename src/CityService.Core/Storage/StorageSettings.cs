@@ -17,8 +17,8 @@ public enum StorageProvider
 /// </summary>
 public sealed record StorageTimeouts(int? ConnectSeconds, int? CommandSeconds)
 {
-    public const int DefaultConnectSeconds = 5;
-    public const int DefaultCommandSeconds = 10;
+    public const int DefaultConnectSeconds = 3;
+    public const int DefaultCommandSeconds = 5;
 
     /// <summary>SQLite's writers queue for one write lock (and a second instance may be migrating): a longer wait.</summary>
     public const int DefaultSqliteSeconds = 30;
@@ -55,17 +55,18 @@ public sealed record StorageSettings(StorageProvider Provider, string Connection
             }
 
             var pg = new NpgsqlConnectionStringBuilder(connectionString);
-            if (timeouts.ConnectSeconds is not null || !pg.ContainsKey("Timeout"))
+            var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }; // only the keys written
+            if (timeouts.ConnectSeconds is not null || !given.ContainsKey("Timeout"))
             {
                 pg.Timeout = timeouts.ConnectSeconds ?? StorageTimeouts.DefaultConnectSeconds;
             }
 
-            if (timeouts.CommandSeconds is not null || !pg.ContainsKey("Command Timeout"))
+            if (timeouts.CommandSeconds is not null || !given.ContainsKey("Command Timeout"))
             {
                 pg.CommandTimeout = timeouts.CommandSeconds ?? StorageTimeouts.DefaultCommandSeconds;
             }
 
-            if (!pg.ContainsKey("Cancellation Timeout"))
+            if (!given.ContainsKey("Cancellation Timeout"))
             {
                 // After a command timeout Npgsql asks the server to cancel and by default waits 2 s for the answer, which a
                 // frozen server never sends; don't wait: the connection is dropped and the caller gets its error at the bound.

@@ -100,11 +100,12 @@ public static class HostSetup
 
     public static void UseErrorAnswers(this WebApplication app)
     {
-        // Status-code pages wrap the exception handler, so an exception it answers with a bare status (a page while the
-        // database is away: 503) gets the same error page as any other bodiless failure.
-        app.UseWhen(http => IsApi(http.Request.Path), api => api.UseStatusCodePages(Problems.WriteStatusProblem));
+        // Outside the exception handler, for pages only: an exception it answers with a bare status (a page while the
+        // database is away: 503) gets the friendly error page. Inside, as before: every other bodiless failure.
         app.UseWhen(http => !IsApi(http.Request.Path), pages => pages.UseStatusCodePagesWithReExecute("/error/{0}"));
         app.UseExceptionHandler();
+        app.UseWhen(http => IsApi(http.Request.Path), api => api.UseStatusCodePages(Problems.WriteStatusProblem));
+        app.UseWhen(http => !IsApi(http.Request.Path), pages => pages.UseStatusCodePagesWithReExecute("/error/{0}"));
     }
 
     /// <summary>Migrates and seeds before the first request; returns false when the host was started only to migrate.</summary>

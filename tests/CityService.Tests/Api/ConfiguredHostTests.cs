@@ -8,12 +8,14 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Logging;
 
 namespace CityService.Tests.Api;
 
 /// <summary>The real host in an environment and with settings a test chooses (e.g. Production), on a fixture's database.</summary>
-public sealed class ConfiguredHost(StorageSettings storage, string environment, IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
+public sealed class ConfiguredHost(
+    StorageSettings storage, string environment, Dictionary<string, string?> settings, Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
 {
     /// <summary>Settings a Production host needs to start: public address, host names, registry, and the console SMS chosen.</summary>
     public static Dictionary<string, string?> Production(params (string Key, string? Value)[] changes)
@@ -69,6 +71,10 @@ public sealed class ConfiguredHost(StorageSettings storage, string environment, 
         }
 
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services);
+        }
     }
 }
 

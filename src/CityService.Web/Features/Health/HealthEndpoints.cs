@@ -20,13 +20,18 @@ public static class HealthEndpoints
     {
         try
         {
+            // A round trip, not just an open: a pooled connection opens even while the server is stopped or frozen.
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            return await db.Database.CanConnectAsync(ct)
-                ? TypedResults.Text("ready")
-                : NotReady(http);
+            await db.Database.ExecuteSqlRawAsync("SELECT 1", ct);
+            return TypedResults.Text("ready");
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
         {
+            if (DatabaseOutage.IsUnavailable(ex))
+            {
+                (http.RequestServices as IServiceProvider)?.GetService<DatabaseOutage>()?.Failed(ex); // none in unit tests
+            }
+
             return NotReady(http);
         }
     }

@@ -22,11 +22,13 @@ public sealed partial class DatabaseOutage(TimeProvider time, ILogger<DatabaseOu
     /// <summary>True for failures that mean "the database cannot be reached or cannot take writes now", not a bug.</summary>
     public static bool IsUnavailable(Exception exception)
     {
+        var fromDatabase = false; // a bare TimeoutException may come from an HTTP call (the registry): not the database
         for (Exception? e = exception; e is not null; e = e.InnerException)
         {
+            fromDatabase |= e is DbException || e.GetType().Namespace?.StartsWith("Microsoft.EntityFrameworkCore", StringComparison.Ordinal) == true;
             switch (e)
             {
-                case TimeoutException:
+                case TimeoutException when fromDatabase:
                 case NpgsqlException { IsTransient: true }:
                 case SqliteException { SqliteErrorCode: var code } when SqliteUnavailable(code):
                     return true;

@@ -153,6 +153,7 @@ public abstract class ConfiguredHostTests(HostDatabase database)
         Assert.Null(host.StartFailure());
         Assert.Equal("ok", await host.Https().GetStringAsync("/healthz"));
         Assert.DoesNotContain(host.Logs.Entries, e => e.Message.Contains("Registry uses its SIMULATOR", StringComparison.Ordinal));
+        Assert.IsType<Core.Identity.Registry.HttpPopulationRegistry>(host.Services.GetRequiredService<Core.Identity.Registry.IPopulationRegistry>());
     }
 
     [Fact]

@@ -341,7 +341,9 @@ public sealed class DatabaseOutageTests
 {
     public static TheoryData<Exception, bool> Failures() => new()
     {
-        { new TimeoutException(), true },
+        { new TimeoutException(), false }, // e.g. the registry's HTTP call: not the database
+        { new TaskCanceledException("HttpClient.Timeout", new TimeoutException()), false },
+        { new DbUpdateException("saving", new TimeoutException()), true },
         { new NpgsqlException("Exception while reading from stream", new TimeoutException()), true },
         { new NpgsqlException("Failed to connect", new SocketException((int)SocketError.ConnectionRefused)), true },
         { new PostgresException("the database system is starting up", "FATAL", "FATAL", "57P03"), true },

@@ -7,6 +7,7 @@ using CityService.Web.Infrastructure;
 var builder = WebApplication.CreateBuilder(args);
 var storage = builder.AddStorage();
 builder.AddWebParts();
+builder.AddPublicSite();
 builder.AddIdentityParts();
 
 var app = builder.Build();
@@ -15,6 +16,7 @@ if (!await app.PrepareDatabaseAsync(args))
     return; // `migrate`: schema and reference data are up to date
 }
 
+app.UsePublicSite(); // Production: HSTS, HTTPS at the configured address
 app.UseErrorAnswers();
 app.UseRequestLocalization();
 app.UseStaticFiles();
@@ -22,12 +24,16 @@ app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
 
-app.MapOpenApi().AllowAnonymous();
-app.UseSwaggerUI(o =>
+if (PublicSite.ApiDocsEnabled(app)) // Production: only with ApiDocs:Enabled=true
 {
-    o.SwaggerEndpoint("/openapi/v1.json", "CityService v1");
-    o.RoutePrefix = "api-docs";
-});
+    app.MapOpenApi().AllowAnonymous();
+    app.UseSwaggerUI(o =>
+    {
+        o.SwaggerEndpoint("/openapi/v1.json", "CityService v1");
+        o.RoutePrefix = "api-docs";
+    });
+}
+
 app.MapHealth();
 app.MapRegions();
 app.MapCatalog();

@@ -24,9 +24,11 @@ public static class HostSetup
         var settings = StorageSettings.From(
             builder.Configuration["Storage:Provider"],
             builder.Configuration.GetConnectionString("Main"),
-            Directory.GetCurrentDirectory());
+            Directory.GetCurrentDirectory(),
+            StorageTimeouts.From(builder.Configuration.GetValue<int?>("Storage:ConnectTimeoutSeconds"), builder.Configuration.GetValue<int?>("Storage:CommandTimeoutSeconds")));
         builder.Services.AddSingleton(settings);
-        builder.Services.AddPooledDbContextFactory<CityDbContext>(settings.Configure);
+        builder.Services.AddSingleton<DatabaseOutage>();
+        builder.Services.AddPooledDbContextFactory<CityDbContext>((sp, options) => ConfigureDatabase(sp, settings, options));
         builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<CityDbContext>>().CreateDbContext());
         builder.Services.AddSingleton<SchemaMigrator>();
         builder.Services.AddSingleton<DatabaseInitializer>();
@@ -36,6 +38,22 @@ public static class HostSetup
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton(TimeProvider.System);
         return settings;
+    }
+
+    /// <summary>
+    /// The EF options of the host's contexts: the storage settings, the outage watch, and EF's own per-failure error
+    /// logs lowered to Debug — an outage is logged once by <see cref="DatabaseOutage"/>, and any other failure by the
+    /// exception handler, so nothing is lost and nothing is logged once per request while the database is away.
+    /// </summary>
+    public static void ConfigureDatabase(IServiceProvider services, StorageSettings settings, DbContextOptionsBuilder options)
+    {
+        settings.Configure(options);
+        options.AddInterceptors(services.GetRequiredService<DatabaseOutage>());
+        options.ConfigureWarnings(w => w.Log(
+            (Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.CommandError, LogLevel.Debug),
+            (Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.ConnectionError, LogLevel.Debug),
+            (Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.QueryIterationFailed, LogLevel.Debug),
+            (Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.SaveChangesFailed, LogLevel.Debug)));
     }
 
     public static void AddWebParts(this WebApplicationBuilder builder)
@@ -82,6 +100,9 @@ public static class HostSetup
 
     public static void UseErrorAnswers(this WebApplication app)
     {
+        // Outside the exception handler, for pages only: an exception it answers with a bare status (a page while the
+        // database is away: 503) gets the friendly error page. Inside, as before: every other bodiless failure.
+        app.UseWhen(http => !IsApi(http.Request.Path), pages => pages.UseStatusCodePagesWithReExecute("/error/{0}"));
         app.UseExceptionHandler();
         app.UseWhen(http => IsApi(http.Request.Path), api => api.UseStatusCodePages(Problems.WriteStatusProblem));
         app.UseWhen(http => !IsApi(http.Request.Path), pages => pages.UseStatusCodePagesWithReExecute("/error/{0}"));
@@ -102,8 +123,15 @@ public static class HostSetup
             return false;
         }
 
+        var site = PublicSite.ConfigurationProblems(app.Configuration, app.Environment);
+        if (site.Count > 0)
+        {
+            throw new InvalidOperationException("The site is not configured for Production: " + string.Join(" ", site) + " See docs/operations.md.");
+        }
+
         _ = app.Services.GetRequiredService<Core.Identity.PersonalDataKeys>(); // fail fast on missing or bad keys
-        _ = app.Services.GetRequiredService<Core.Identity.ISmsSender>(); // ... and on a missing SMS sender
+        _ = app.Services.GetRequiredService<Core.Identity.ISmsSender>(); // ... on a missing SMS sender (or a simulator not chosen)
+        _ = app.Services.GetRequiredService<Core.Identity.Registry.IPopulationRegistry>(); // ... and registry
         return true;
     }
 
@@ -117,7 +145,7 @@ public static class HostSetup
                 : "PostgreSQL";
             foreach (var address in addresses)
             {
-                Console.WriteLine($"CityService is running at {address}  (storage: {where}; API docs: {address}/api-docs)");
+                Console.WriteLine($"CityService is running at {address}  (storage: {where}{(PublicSite.ApiDocsEnabled(app) ? $"; API docs: {address}/api-docs" : string.Empty)})");
             }
         });
     }

@@ -97,11 +97,17 @@ public static partial class Problems
     };
 
     /// <summary>Malformed requests the framework rejects become 4xx; anything else is a bug: 500 without internals.</summary>
-    public sealed partial class ExceptionHandler(ILogger<ExceptionHandler> logger) : IExceptionHandler
+    public sealed partial class ExceptionHandler(ILogger<ExceptionHandler> logger, DatabaseOutage outage) : IExceptionHandler
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
         {
             var http = httpContext;
+            if (DatabaseOutage.IsUnavailable(exception))
+            {
+                await DatabaseUnavailable(http, exception);
+                return true;
+            }
+
             ProblemDetails problem;
             if (exception is BadHttpRequestException bad)
             {
@@ -117,6 +123,23 @@ public static partial class Problems
             http.Response.StatusCode = problem.Status!.Value;
             await Results.Problem(problem).ExecuteAsync(http);
             return true;
+        }
+
+        /// <summary>
+        /// The database is away (stopped, frozen past the time bounds, read-only or full disk): 503 with Retry-After, logged
+        /// once per outage. The API gets a problem; a page gets only the status, which the status-code pages (outside this
+        /// handler) turn into the friendly /error/503 page.
+        /// </summary>
+        private async Task DatabaseUnavailable(HttpContext http, Exception exception)
+        {
+            outage.Failed(exception);
+            http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            http.Response.Headers.RetryAfter = ((int)DatabaseOutage.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            if (HostSetup.IsApi(http.Request.Path))
+            {
+                await Results.Problem(Build(http, 503, "server.database-unavailable", new LocalizedText(
+                    "服务暂时不可用，请稍后再试。", "The service is briefly unavailable; please try again shortly."))).ExecuteAsync(http);
+            }
         }
 
         [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]

@@ -1,4 +1,6 @@
+using System.Globalization;
 using CityService.Core.Storage;
+using CityService.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -18,17 +20,26 @@ public static class HealthEndpoints
     {
         try
         {
+            // A round trip, not just an open: a pooled connection opens even while the server is stopped or frozen.
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            return await db.Database.CanConnectAsync(ct)
-                ? TypedResults.Text("ready")
-                : NotReady(http);
+            await db.Database.ExecuteSqlRawAsync("SELECT 1", ct);
+            return TypedResults.Text("ready");
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
         {
+            if (DatabaseOutage.IsUnavailable(ex))
+            {
+                (http.RequestServices as IServiceProvider)?.GetService<DatabaseOutage>()?.Failed(ex); // none in unit tests
+            }
+
             return NotReady(http);
         }
     }
 
-    private static ProblemHttpResult NotReady(HttpContext http) => TypedResults.Problem(Infrastructure.Problems.Build(
-        http, StatusCodes.Status503ServiceUnavailable, "health.database-unreachable", new("数据库暂时无法连接。", "The database cannot be reached.")));
+    private static ProblemHttpResult NotReady(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = ((int)DatabaseOutage.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Problem(Infrastructure.Problems.Build(
+            http, StatusCodes.Status503ServiceUnavailable, "health.database-unreachable", new("数据库暂时无法连接。", "The database cannot be reached.")));
+    }
 }

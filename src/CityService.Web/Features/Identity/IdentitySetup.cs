@@ -43,19 +43,10 @@ public static class IdentitySetup
         builder.AddPopulationRegistry();
         if (!services.Any(s => s.ServiceType == typeof(ISmsSender)))
         {
-            // The only sender shipped writes codes to the log: fine on a developer's machine, never on a server
-            // unless an operator says so explicitly (Sms:Sender = Console, e.g. for a closed test deployment).
-            var localRun = builder.Environment.IsDevelopment() || builder.Environment.IsEnvironment("Testing");
-            var optedIn = string.Equals(builder.Configuration["Sms:Sender"], "Console", StringComparison.OrdinalIgnoreCase);
-            if (localRun || optedIn)
-            {
-                services.AddSingleton<ISmsSender, ConsoleSmsSender>();
-            }
-            else
-            {
-                services.AddSingleton<ISmsSender>(_ => throw new InvalidOperationException(
-                    "No SMS sender is configured. The console sender writes sign-in codes to the log and is only for local runs; set Sms:Sender=Console to accept that knowingly."));
-            }
+            // The only sender shipped writes codes to the log: fine on a developer's machine, never on a server unless an
+            // operator says so explicitly (Sms:Sender=Console, e.g. for a closed test deployment). No gateway ships yet.
+            ExternalSystem.Choose(builder.Configuration, builder.Environment, "Sms", [], ("Sender", "Console"))
+                .Register<ISmsSender>(services, simulator: sp => ActivatorUtilities.CreateInstance<ConsoleSmsSender>(sp), real: null);
         }
 
         services.AddIdentityCore<Account>(o =>
@@ -177,7 +168,7 @@ public static class IdentitySetup
         }
         else
         {
-            ctx.Response.Redirect(ctx.RedirectUri);
+            ctx.Response.Redirect(PublicSite.Local(ctx.RedirectUri)); // the handler builds it from the Host header
         }
 
         return Task.CompletedTask;

@@ -1,34 +1,38 @@
 using System.Security.Cryptography;
 using CityService.Core.Identity.Registry;
 using CityService.RegistrySimulator;
+using CityService.Web.Infrastructure;
 
 namespace CityService.Web.Features.Identity;
 
 /// <summary>
-/// Where identity checks go. <c>Registry:Mode</c> = <c>Simulator</c> (default) starts the bundled registry simulator
-/// in this process on a loopback port and talks to it over signed HTTP, exactly as to the real one;
-/// <c>Http</c> uses <c>Registry:BaseUrl</c>, <c>Registry:ClientId</c> and <c>Registry:Secret</c>.
+/// Where identity checks go: the real registry at <c>Registry:BaseUrl</c> (with <c>Registry:ClientId</c> and
+/// <c>Registry:Secret</c>), or — only where chosen (<see cref="ExternalSystem"/>: Development, Testing or
+/// <c>Registry:Mode=Simulator</c>) — the bundled registry simulator, started in this process on a loopback port and
+/// spoken to over signed HTTP exactly as the real one. <c>Registry:Mode=Real</c> (or <c>Http</c>) forces the real one.
 /// </summary>
 public static class PopulationRegistrySetup
 {
+    public static readonly string[] RequiredSettings = ["BaseUrl", "ClientId", "Secret"];
+
     public static void AddPopulationRegistry(this WebApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection("Registry");
         builder.Services.AddHttpClient(nameof(HttpPopulationRegistry));
-        if (string.Equals(section["Mode"], "Http", StringComparison.OrdinalIgnoreCase))
-        {
-            var options = new PopulationRegistryOptions(
-                new Uri(section["BaseUrl"] ?? throw new InvalidOperationException("Registry:BaseUrl is required when Registry:Mode is Http.")),
-                section["ClientId"] ?? throw new InvalidOperationException("Registry:ClientId is required."),
-                section["Secret"] ?? throw new InvalidOperationException("Registry:Secret is required."));
-            builder.Services.AddSingleton<IPopulationRegistry>(sp => new HttpPopulationRegistry(
-                sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(HttpPopulationRegistry)), options,
-                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<HttpPopulationRegistry>>()));
-        }
-        else
-        {
-            builder.Services.AddSingleton<IPopulationRegistry, InProcessSimulatedRegistry>();
-        }
+        builder.Services.AddSingleton<InProcessSimulatedRegistry>();
+        ExternalSystem.Choose(builder.Configuration, builder.Environment, "Registry", RequiredSettings).Register<IPopulationRegistry>(
+            builder.Services,
+            simulator: sp => sp.GetRequiredService<InProcessSimulatedRegistry>(),
+            real: sp =>
+            {
+                var baseUrl = Uri.TryCreate(section["BaseUrl"], UriKind.Absolute, out var url) && url.Scheme is "https" or "http"
+                    ? url
+                    : throw new InvalidOperationException($"Registry:BaseUrl '{section["BaseUrl"]}' is not an absolute http(s) URL.");
+                var options = new PopulationRegistryOptions(baseUrl, section["ClientId"]!, section["Secret"]!);
+                return new HttpPopulationRegistry(
+                    sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(HttpPopulationRegistry)), options,
+                    sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<HttpPopulationRegistry>>());
+            });
     }
 
     /// <summary>Starts the simulator on first use and forwards to the ordinary HTTP adapter.</summary>

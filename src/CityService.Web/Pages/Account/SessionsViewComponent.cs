@@ -16,6 +16,7 @@ public sealed class SessionsViewComponent(SessionService sessions) : ViewCompone
     {
         var user = HttpContext.User;
         var open = user.AccountId() is { } id ? await sessions.ListAsync(id, HttpContext.RequestAborted) : [];
-        return View("/Pages/Account/_Sessions.cshtml", new SessionsView(open, user.SessionId()));
+        var current = user.SessionId();
+        return View("/Pages/Account/_Sessions.cshtml", new SessionsView([.. open.OrderByDescending(s => s.Id == current)], current)); // this device first
     }
 }

@@ -21,6 +21,7 @@ app.UseStaticFiles();
 app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRequestInputChecks(); // charset, size and text of every input: one place (RequestInput)
 
 app.MapOpenApi().AllowAnonymous();
 app.UseSwaggerUI(o =>

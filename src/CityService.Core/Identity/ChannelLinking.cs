@@ -18,6 +18,8 @@ public sealed class ChannelLinking(CityDbContext db, PersonalDataProtector prote
 {
     public static readonly TimeSpan MaxAssertionLifetime = TimeSpan.FromMinutes(10);
 
+    public const int MaxChannelUserLength = 128;
+
     public async Task<Result<Account>> LinkAsync(ApiClient channel, string? assertion, CancellationToken ct)
     {
         if (channel.Kind != ApiClientKind.PartnerChannel || channel.AssertionPublicKey is null)
@@ -55,9 +57,15 @@ public sealed class ChannelLinking(CityDbContext db, PersonalDataProtector prote
         }
 
         var channelUser = result.ClaimsIdentity.FindFirst("sub")?.Value ?? result.ClaimsIdentity.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
-        if (string.IsNullOrWhiteSpace(channelUser) || channelUser.Length > 128)
+        if (string.IsNullOrWhiteSpace(channelUser))
         {
             return Invalid("channel.assertion-invalid", "渠道用户断言缺少用户标识（sub）。", "The channel user assertion has no user id (sub).");
+        }
+
+        if (TextInput.Check(channelUser, "sub", MaxChannelUserLength) is not null)
+        {
+            return Invalid("channel.assertion-invalid", $"渠道用户断言中的用户标识（sub）须为不超过 {MaxChannelUserLength} 个字符的文本，且不含控制字符。",
+                $"The user id (sub) in the channel user assertion must be text of at most {MaxChannelUserLength} characters, without control characters.");
         }
 
         var phone = PhoneNumber.Parse(result.ClaimsIdentity.FindFirst("phone")?.Value, "assertion");

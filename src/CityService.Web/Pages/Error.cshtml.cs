@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
+using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace CityService.Web.Pages;
@@ -10,9 +12,12 @@ public sealed class ErrorModel : PageModel
 {
     public int Status { get; private set; }
 
-    public void OnGet(int status)
+    /// <summary>Runs for every method (a failed POST is re-executed as a POST), not only through an OnGet handler.</summary>
+    public override void OnPageHandlerExecuting(PageHandlerExecutingContext context)
     {
+        var status = int.TryParse(RouteData.Values["status"] as string, NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 500;
         Status = status is >= 400 and <= 599 ? status : 500;
         Response.StatusCode = Status;
+        base.OnPageHandlerExecuting(context);
     }
 }

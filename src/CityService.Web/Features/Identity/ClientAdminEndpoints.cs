@@ -49,6 +49,11 @@ public static partial class ClientAdminEndpoints
             return Problems.From(Error.Invalid("nameZh", "client.name-missing", "请填写中文和英文名称。", "Give the client a Chinese and an English name."), http);
         }
 
+        if ((TextInput.Check(request.NameZh, "nameZh", ApiClient.MaxNameLength) ?? TextInput.Check(request.NameEn, "nameEn", ApiClient.MaxNameLength)) is { } badName)
+        {
+            return Problems.From(badName, http);
+        }
+
         var scopes = (request.Scopes ?? []).Distinct(StringComparer.Ordinal).ToList();
         if (scopes.FirstOrDefault(s => !KnownScopes.Contains(s)) is { } unknown)
         {

@@ -87,9 +87,27 @@ public static class RequestInput
             return queryError;
         }
 
-        if (http.GetEndpoint() is null || !request.HasFormContentType)
+        if (http.GetEndpoint() is not { } endpoint || !request.HasFormContentType)
         {
             return null;
+        }
+
+        if (endpoint.Metadata.GetMetadata<RequestFormLimitsAttribute>() is { } limits)
+        {
+            // Read with the page's own form limits (e.g. the photo upload's), which MVC can no longer apply once the form is read.
+            http.Features.Set<IFormFeature>(new FormFeature(request, new Microsoft.AspNetCore.Http.Features.FormOptions
+            {
+                MultipartBodyLengthLimit = limits.MultipartBodyLengthLimit,
+                ValueCountLimit = limits.ValueCountLimit,
+                ValueLengthLimit = limits.ValueLengthLimit,
+                KeyLengthLimit = limits.KeyLengthLimit,
+                MultipartHeadersLengthLimit = limits.MultipartHeadersLengthLimit,
+                MultipartHeadersCountLimit = limits.MultipartHeadersCountLimit,
+                MultipartBoundaryLengthLimit = limits.MultipartBoundaryLengthLimit,
+                BufferBody = limits.BufferBody,
+                BufferBodyLengthLimit = limits.BufferBodyLengthLimit,
+                MemoryBufferThreshold = limits.MemoryBufferThreshold,
+            }));
         }
 
         try

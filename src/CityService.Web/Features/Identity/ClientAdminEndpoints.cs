@@ -9,8 +9,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CityService.Web.Features.Identity;
 
+/// <summary>The public key is PEM, so it spans lines.</summary>
 public sealed record NewClientRequest(
-    string? Id, string? Kind, string? NameZh, string? NameEn, IReadOnlyList<string>? Scopes, string? RegionCode, string? DepartmentCode, string? AssertionPublicKey);
+    string? Id, string? Kind, string? NameZh, string? NameEn, IReadOnlyList<string>? Scopes, string? RegionCode, string? DepartmentCode,
+    [property: Text(TextInput.DefaultMaxLength, TextKind.MultiLine)] string? AssertionPublicKey);
 
 /// <summary>The secret is shown once, at creation; the platform keeps it only encrypted.</summary>
 public sealed record NewClientDto(string ClientId, string Secret, ClientIdentityDto Client);

@@ -23,6 +23,7 @@ app.UseStaticFiles();
 app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRequestInputChecks(); // charset, size and text of every input: one place (RequestInput)
 
 if (PublicSite.ApiDocsEnabled(app)) // Production: only with ApiDocs:Enabled=true
 {

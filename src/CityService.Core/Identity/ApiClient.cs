@@ -15,6 +15,9 @@ public enum ApiClientKind
 /// </summary>
 public sealed class ApiClient
 {
+    /// <summary>The most characters of a client's Chinese or English name.</summary>
+    public const int MaxNameLength = 100;
+
     private ApiClient()
     {
         Id = NameZh = NameEn = SecretCipher = string.Empty;

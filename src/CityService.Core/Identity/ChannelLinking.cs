@@ -23,6 +23,8 @@ public sealed class ChannelLinking(CityDbContext db, PersonalDataProtector prote
 
     public const int MaxJtiLength = 128;
 
+    public const int MaxChannelUserLength = 128;
+
     /// <summary>Either the linked account (the channel user was linked before) or the pending link a code was sent for.</summary>
     public sealed record Outcome(Account? Account, ChannelLinkRequest? Pending);
 
@@ -63,9 +65,15 @@ public sealed class ChannelLinking(CityDbContext db, PersonalDataProtector prote
         }
 
         var channelUser = result.ClaimsIdentity.FindFirst("sub")?.Value ?? result.ClaimsIdentity.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
-        if (string.IsNullOrWhiteSpace(channelUser) || channelUser.Length > 128)
+        if (string.IsNullOrWhiteSpace(channelUser))
         {
             return Invalid("channel.assertion-invalid", "渠道用户断言缺少用户标识（sub）。", "The channel user assertion has no user id (sub).");
+        }
+
+        if (TextInput.Check(channelUser, "sub", MaxChannelUserLength) is not null)
+        {
+            return Invalid("channel.assertion-invalid", $"渠道用户断言中的用户标识（sub）须为不超过 {MaxChannelUserLength} 个字符的文本，且不含控制字符。",
+                $"The user id (sub) in the channel user assertion must be text of at most {MaxChannelUserLength} characters, without control characters.");
         }
 
         var phone = PhoneNumber.Parse(result.ClaimsIdentity.FindFirst("phone")?.Value, "assertion");
@@ -75,9 +83,9 @@ public sealed class ChannelLinking(CityDbContext db, PersonalDataProtector prote
         }
 
         var jti = result.ClaimsIdentity.FindFirst("jti")?.Value;
-        if (string.IsNullOrWhiteSpace(jti) || jti.Length > MaxJtiLength)
+        if (string.IsNullOrWhiteSpace(jti) || TextInput.Check(jti, "jti", MaxJtiLength) is not null)
         {
-            return Invalid("channel.assertion-invalid", "渠道用户断言缺少一次性标识（jti，最长 128 个字符）。", "The channel user assertion has no one-time id (jti, at most 128 characters).");
+            return Invalid("channel.assertion-invalid", "渠道用户断言缺少一次性标识（jti：最长 128 个字符的文本，不含控制字符）。", "The channel user assertion has no one-time id (jti: text of at most 128 characters, without control characters).");
         }
 
         // The primary key (channel, jti) admits each assertion once, on every instance and under parallel replays alike;

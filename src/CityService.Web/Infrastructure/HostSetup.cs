@@ -62,6 +62,7 @@ public static class HostSetup
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower));
+            o.SerializerOptions.Converters.Add(new TextJsonConverter()); // every JSON string is checked text (RequestInput)
         });
         builder.Services.AddProblemDetails();
 
@@ -74,7 +75,7 @@ public static class HostSetup
             doc.Info.Description = "One-stop government services: regions and the service catalog. Errors are RFC 9457 problem details.";
             return Task.CompletedTask;
         }));
-        builder.Services.AddRazorPages();
+        builder.Services.AddRazorPages().AddMvcOptions(o => o.Filters.Add<PageHandlerGuard>());
 
         // Chinese text is written as UTF-8, not as &#x...; entities.
         builder.Services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));

@@ -111,7 +111,7 @@ public static partial class Problems
             ProblemDetails problem;
             if (exception is BadHttpRequestException bad)
             {
-                problem = Build(http, bad.StatusCode, "http.bad-request", new LocalizedText("请求格式不正确。", "The request is malformed."));
+                problem = RequestInput.Problem(http, bad);
             }
             else
             {

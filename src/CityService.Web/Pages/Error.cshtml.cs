@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
+using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace CityService.Web.Pages;
@@ -10,16 +12,16 @@ public sealed class ErrorModel : PageModel
 {
     public int Status { get; private set; }
 
-    /// <summary>A failed form POST is re-executed here as a POST; the status comes from the route, the form is never read.</summary>
-    public void OnPost() => OnGet(int.TryParse(RouteData.Values["status"]?.ToString(), System.Globalization.CultureInfo.InvariantCulture, out var status) ? status : 500);
-
-    public void OnGet(int status)
+    /// <summary>Runs for every method (a failed POST is re-executed as a POST), not only through an OnGet handler.</summary>
+    public override void OnPageHandlerExecuting(PageHandlerExecutingContext context)
     {
+        var status = int.TryParse(RouteData.Values["status"] as string, NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 500;
         Status = status is >= 400 and <= 599 ? status : 500;
         Response.StatusCode = Status;
         if (Status == StatusCodes.Status503ServiceUnavailable && !Response.Headers.ContainsKey("Retry-After"))
         {
-            Response.Headers.RetryAfter = ((int)Infrastructure.DatabaseOutage.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Response.Headers.RetryAfter = ((int)Infrastructure.DatabaseOutage.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
         }
+        base.OnPageHandlerExecuting(context);
     }
 }

@@ -24,7 +24,11 @@ public sealed record IdVerificationRequest(string? Name, string? IdNumber);
 
 public sealed record FaceChallengeDto(string Nonce, DateTimeOffset ExpiresAt);
 
-public sealed record FaceVerificationRequest(string? Nonce, string? Image);
+/// <summary>The photo is base64 (line breaks allowed) of a PNG of at most <see cref="IdentityVerificationService.MaxImageBytes"/>.</summary>
+public sealed record FaceVerificationRequest(string? Nonce, [property: Text(FaceVerificationRequest.MaxImageChars, Core.Common.TextKind.MultiLine)] string? Image)
+{
+    public const int MaxImageChars = (IdentityVerificationService.MaxImageBytes / 3 * 4) + 1024;
+}
 
 /// <summary>The signed-in person as they see themselves: personal data masked, even to the owner in this view.</summary>
 public sealed record ProfileDto(

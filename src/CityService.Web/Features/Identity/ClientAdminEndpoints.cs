@@ -9,8 +9,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CityService.Web.Features.Identity;
 
+/// <summary>The public key is PEM, so it spans lines.</summary>
 public sealed record NewClientRequest(
-    string? Id, string? Kind, string? NameZh, string? NameEn, IReadOnlyList<string>? Scopes, string? RegionCode, string? DepartmentCode, string? AssertionPublicKey);
+    string? Id, string? Kind, string? NameZh, string? NameEn, IReadOnlyList<string>? Scopes, string? RegionCode, string? DepartmentCode,
+    [property: Text(TextInput.DefaultMaxLength, TextKind.MultiLine)] string? AssertionPublicKey);
 
 /// <summary>The secret is shown once, at creation; the platform keeps it only encrypted.</summary>
 public sealed record NewClientDto(string ClientId, string Secret, ClientIdentityDto Client);
@@ -47,6 +49,11 @@ public static partial class ClientAdminEndpoints
         if (string.IsNullOrWhiteSpace(request.NameZh) || string.IsNullOrWhiteSpace(request.NameEn))
         {
             return Problems.From(Error.Invalid("nameZh", "client.name-missing", "请填写中文和英文名称。", "Give the client a Chinese and an English name."), http);
+        }
+
+        if ((TextInput.Check(request.NameZh, "nameZh", ApiClient.MaxNameLength) ?? TextInput.Check(request.NameEn, "nameEn", ApiClient.MaxNameLength)) is { } badName)
+        {
+            return Problems.From(badName, http);
         }
 
         var scopes = (request.Scopes ?? []).Distinct(StringComparer.Ordinal).ToList();

@@ -9,7 +9,7 @@ using Microsoft.Net.Http.Headers;
 namespace CityService.Web.Infrastructure;
 
 /// <summary>
-/// The one gate every request's text passes before a handler sees it (ADR 011), so that no input can cause a 500:
+/// The one gate every request's text passes before a handler sees it (ADR 010), so that no input can cause a 500:
 /// <list type="bullet">
 /// <item>a JSON body under <c>/api</c> must be UTF-8 (RFC 8259) — any other charset is a 415 problem — and at most <see cref="MaxApiBodyBytes"/>;</item>
 /// <item>every JSON string passes <see cref="TextInput"/> through <see cref="TextJsonConverter"/> (a 400 problem naming the field);</item>

@@ -72,7 +72,7 @@ public static class AuthEndpoints
 
     public static async Task<Results<Accepted<OtpSent>, ProblemHttpResult>> SendCode(OtpRequest request, OtpService otp, HttpContext http, CancellationToken ct)
     {
-        var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var client = http.ClientAddress();
         var sent = await otp.SendAsync(request.Phone, client, ct);
         return sent.IsOk
             ? TypedResults.Accepted((string?)null, new OtpSent((int)sent.Value.TotalSeconds))
@@ -94,7 +94,7 @@ public static class AuthEndpoints
     public static async Task<Results<SignInHttpResult, ProblemHttpResult>> SignInWithPassword(
         PasswordSignInRequest request, PasswordSignIn passwords, HttpContext http, CancellationToken ct)
     {
-        var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var client = http.ClientAddress();
         var account = await passwords.SignInAsync(request.Phone, request.Password, client, ct);
         if (!account.IsOk)
         {

@@ -157,6 +157,9 @@ public static class IdentitySetup
         long.TryParse(user.FindFirstValue(AccountClaims.CodeVerifiedAt), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var at)
         && now - DateTimeOffset.FromUnixTimeSeconds(at) <= ReauthenticationWindow;
 
+    /// <summary>The caller's address as the per-address limits key it (behind a proxy, configure forwarded headers first).</summary>
+    public static string ClientAddress(this HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
     public static Guid? AccountId(this ClaimsPrincipal user) =>
         Guid.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : null;
 

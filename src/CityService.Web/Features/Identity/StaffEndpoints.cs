@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using CityService.Core.Common;
 using CityService.Core.Identity;
 using CityService.Core.Regions;
 using CityService.Web.Infrastructure;
@@ -72,64 +73,64 @@ public static class StaffEndpoints
     public static async Task<Results<Ok<IReadOnlyList<StaffMemberDto>>, ProblemHttpResult>> List(
         string code, string department, ClaimsPrincipal user, RegionDirectory regions, StaffService service, HttpContext http, CancellationToken ct)
     {
-        var region = regions.Get(code);
-        var actor = await service.ActorAsync(user.AccountId(), ct);
-        if (!region.IsOk || actor is null)
+        var caller = await CallerAsync(code, user, regions, service, ct);
+        if (!caller.IsOk)
         {
-            return Problems.From(region.Error ?? SessionEnded, http);
+            return Problems.From(caller.Error, http);
         }
 
-        var members = await service.ListAsync(actor, region.Value.Code, department, ct);
+        var (region, actor) = caller.Value;
+        var members = await service.ListAsync(actor, region, department, ct);
         return members.IsOk ? TypedResults.Ok<IReadOnlyList<StaffMemberDto>>(members.Value.Select(StaffMemberDto.From).ToList()) : Problems.From(members.Error, http);
     }
 
     public static async Task<Results<Accepted<StaffInvitationDto>, ProblemHttpResult>> Grant(
         string code, string department, GrantRoleRequest request, ClaimsPrincipal user, RegionDirectory regions, StaffService service, HttpContext http, CancellationToken ct)
     {
-        var region = regions.Get(code);
-        var actor = await service.ActorAsync(user.AccountId(), ct);
-        if (!region.IsOk || actor is null)
+        var caller = await CallerAsync(code, user, regions, service, ct);
+        if (!caller.IsOk)
         {
-            return Problems.From(region.Error ?? SessionEnded, http);
+            return Problems.From(caller.Error, http);
         }
 
-        var invitation = await service.InviteAsync(actor, request.Phone, region.Value.Code, department, request.Role, ct);
+        var (region, actor) = caller.Value;
+        var invitation = await service.InviteAsync(actor, request.Phone, region, department, request.Role, ct);
         return invitation.IsOk
-            ? TypedResults.Accepted($"/api/regions/{region.Value.Code}/departments/{department}/staff/invitations", StaffInvitationDto.From(invitation.Value))
+            ? TypedResults.Accepted($"/api/regions/{region}/departments/{department}/staff/invitations", StaffInvitationDto.From(invitation.Value))
             : Problems.From(invitation.Error, http);
     }
 
     public static async Task<Results<Ok<IReadOnlyList<StaffInvitationDto>>, ProblemHttpResult>> Invitations(
         string code, string department, ClaimsPrincipal user, RegionDirectory regions, StaffService service, HttpContext http, CancellationToken ct)
     {
-        var region = regions.Get(code);
-        var actor = await service.ActorAsync(user.AccountId(), ct);
-        if (!region.IsOk || actor is null)
+        var caller = await CallerAsync(code, user, regions, service, ct);
+        if (!caller.IsOk)
         {
-            return Problems.From(region.Error ?? SessionEnded, http);
+            return Problems.From(caller.Error, http);
         }
 
-        var open = await service.InvitationsAsync(actor, region.Value.Code, department, ct);
+        var (region, actor) = caller.Value;
+        var open = await service.InvitationsAsync(actor, region, department, ct);
         return open.IsOk ? TypedResults.Ok<IReadOnlyList<StaffInvitationDto>>(open.Value.Select(StaffInvitationDto.From).ToList()) : Problems.From(open.Error, http);
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Withdraw(
         string code, string department, Guid invitationId, ClaimsPrincipal user, RegionDirectory regions, StaffService service, HttpContext http, CancellationToken ct)
     {
-        var region = regions.Get(code);
-        var actor = await service.ActorAsync(user.AccountId(), ct);
-        if (!region.IsOk || actor is null)
+        var caller = await CallerAsync(code, user, regions, service, ct);
+        if (!caller.IsOk)
         {
-            return Problems.From(region.Error ?? SessionEnded, http);
+            return Problems.From(caller.Error, http);
         }
 
-        var withdrawn = await service.WithdrawAsync(actor, region.Value.Code, department, invitationId, ct);
+        var (region, actor) = caller.Value;
+        var withdrawn = await service.WithdrawAsync(actor, region, department, invitationId, ct);
         return withdrawn.IsOk ? TypedResults.NoContent() : Problems.From(withdrawn.Error, http);
     }
 
     public static async Task<Results<Accepted<OtpSent>, ProblemHttpResult>> SendAcceptCode(InvitationCodeRequest request, StaffService service, HttpContext http, CancellationToken ct)
     {
-        var sent = await service.SendAcceptCodeAsync(request.Phone, http.Connection.RemoteIpAddress?.ToString() ?? "unknown", ct);
+        var sent = await service.SendAcceptCodeAsync(request.Phone, http.ClientAddress(), ct);
         return sent.IsOk ? TypedResults.Accepted((string?)null, new OtpSent((int)sent.Value.TotalSeconds)) : Problems.From(sent.Error, http);
     }
 
@@ -144,15 +145,27 @@ public static class StaffEndpoints
     public static async Task<Results<NoContent, ProblemHttpResult>> Revoke(
         string code, string department, Guid accountId, string role, ClaimsPrincipal user, RegionDirectory regions, StaffService service, HttpContext http, CancellationToken ct)
     {
-        var region = regions.Get(code);
-        var actor = await service.ActorAsync(user.AccountId(), ct);
-        if (!region.IsOk || actor is null)
+        var caller = await CallerAsync(code, user, regions, service, ct);
+        if (!caller.IsOk)
         {
-            return Problems.From(region.Error ?? SessionEnded, http);
+            return Problems.From(caller.Error, http);
         }
 
-        var revoked = await service.RevokeAsync(actor, region.Value.Code, department, accountId, role, ct);
+        var (region, actor) = caller.Value;
+        var revoked = await service.RevokeAsync(actor, region, department, accountId, role, ct);
         return revoked.IsOk ? TypedResults.NoContent() : Problems.From(revoked.Error, http);
+    }
+
+    /// <summary>The region (validated) and the acting staff member, or why not.</summary>
+    private static async Task<Result<(string Region, Actor Actor)>> CallerAsync(string code, ClaimsPrincipal user, RegionDirectory regions, StaffService service, CancellationToken ct)
+    {
+        var region = regions.Get(code);
+        if (!region.IsOk)
+        {
+            return region.Error;
+        }
+
+        return await service.ActorAsync(user.AccountId(), ct) is { } actor ? (region.Value.Code, actor) : SessionEnded;
     }
 
     private static Core.Common.Error SessionEnded => new(Core.Common.ErrorKind.Forbidden, "auth.session-ended",

@@ -35,7 +35,7 @@ public sealed class SignInModel(OtpService otp) : AccountPageModel
     /// <summary>Step 1 (and "send a new code" in step 2): sends a code; limits answer 429 with the wait.</summary>
     public async Task<IActionResult> OnPostSendAsync([FromForm(Name = "resend")] bool resend, CancellationToken ct)
     {
-        var client = HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var client = HttpContext.ClientAddress();
         var sent = await otp.SendAsync(Phone, client, ct);
         if (sent.IsOk)
         {

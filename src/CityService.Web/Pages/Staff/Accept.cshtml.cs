@@ -1,4 +1,5 @@
 using CityService.Core.Identity;
+using CityService.Web.Features.Identity;
 using CityService.Web.Pages.Account;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -30,7 +31,7 @@ public sealed class AcceptModel(StaffService staff) : AccountPageModel
 
     public async Task<IActionResult> OnPostSendAsync(CancellationToken ct)
     {
-        var sent = await staff.SendAcceptCodeAsync(Phone, HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown", ct);
+        var sent = await staff.SendAcceptCodeAsync(Phone, HttpContext.ClientAddress(), ct);
         if (sent.IsOk)
         {
             var phone = PhoneNumber.Parse(Phone);

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using CityService.Core.Common;
-using CityService.Core.Identity.Registry;
+using CityService.Core.Identity.Verification.Registry;
 
 namespace CityService.RegistrySimulator;
 

@@ -5,10 +5,16 @@ using CityService.Web.Features.Regions;
 using CityService.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
+
+// The host: storage (SQLite | PostgreSQL), JSON/problems/pages/languages, the public site's settings.
 var storage = builder.AddStorage();
 builder.AddWebParts();
 builder.AddPublicSite();
-builder.AddIdentityParts();
+
+// The capabilities, one line each (Features/<Capability>/).
+builder.AddRegions();
+builder.AddCatalog();
+builder.AddIdentity();
 
 var app = builder.Build();
 if (!await app.PrepareDatabaseAsync(args))
@@ -24,25 +30,13 @@ app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRequestInputChecks(); // charset, size and text of every input: one place (RequestInput)
-
-if (PublicSite.ApiDocsEnabled(app)) // Production: only with ApiDocs:Enabled=true
-{
-    app.MapOpenApi().AllowAnonymous();
-    app.UseSwaggerUI(o =>
-    {
-        o.SwaggerEndpoint("/openapi/v1.json", "CityService v1");
-        o.RoutePrefix = "api-docs";
-    });
-}
+app.MapApiDocs(); // Production: only with ApiDocs:Enabled=true
 
 app.MapHealth();
 app.MapRegions();
 app.MapCatalog();
 app.MapIdentity();
-app.MapClients();
-app.MapStaff();
-app.MapClientAdmin();
-app.MapRazorPages(); // each page declares [Authorize] or [AllowAnonymous]
+app.MapRazorPages(); // the pages of every capability (Features/**/*.cshtml); each declares [Authorize] or [AllowAnonymous]
 
 app.AnnounceAddresses(storage);
 await app.RunAsync();

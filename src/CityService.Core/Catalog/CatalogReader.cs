@@ -30,7 +30,7 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
     {
         if (pageSize is < 1 or > MaxPageSize)
         {
-            return Error.Invalid("pageSize", "catalog.page-size-out-of-range",
+            return Error.Invalid("pageSize", CatalogErrors.PageSizeOutOfRange,
                 $"每页条数必须在 1 到 {MaxPageSize} 之间。", $"pageSize must be between 1 and {MaxPageSize}.");
         }
 
@@ -42,7 +42,7 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
         var q = query?.Trim();
         if (q is { Length: > MaxQueryLength })
         {
-            return Error.Invalid("q", "catalog.query-too-long",
+            return Error.Invalid("q", CatalogErrors.QueryTooLong,
                 $"搜索词最长 {MaxQueryLength} 个字符。", $"The search text may be at most {MaxQueryLength} characters.");
         }
 
@@ -64,13 +64,13 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
     {
         if (!IsWellFormedServiceCode(serviceCode))
         {
-            return Error.Invalid("serviceCode", "catalog.service-code-malformed",
+            return Error.Invalid("serviceCode", CatalogErrors.ServiceCodeMalformed,
                 "服务事项编码格式不正确（例如 TR-0001）。", "A service code looks like TR-0001 (letters, digits and hyphens).");
         }
 
         var item = all.FirstOrDefault(i => string.Equals(i.Code, serviceCode, StringComparison.OrdinalIgnoreCase));
         return item is null
-            ? Error.NotFound("catalog.service-not-found",
+            ? Error.NotFound(CatalogErrors.ServiceNotFound,
                 $"本地区没有编码为 {serviceCode} 的服务事项。", $"There is no service {serviceCode} in this region.", "serviceCode")
             : item;
     }
@@ -156,6 +156,6 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
         return result.OrderBy(i => i.Field).ThenBy(i => i.Code, StringComparer.Ordinal).ToList();
     }
 
-    private static Error PageOutOfRange(int lastPage) => Error.Invalid("page", "catalog.page-out-of-range",
+    private static Error PageOutOfRange(int lastPage) => Error.Invalid("page", CatalogErrors.PageOutOfRange,
         $"页码超出范围：应在 1 到 {lastPage} 之间。", $"page is out of range: it must be between 1 and {lastPage}.");
 }

@@ -1,5 +1,6 @@
 using CityService.Core.Storage;
 using Microsoft.EntityFrameworkCore;
+using CityService.Core.Identity;
 
 namespace CityService.Core.Catalog;
 

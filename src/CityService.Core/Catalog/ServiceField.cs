@@ -77,7 +77,7 @@ public static class ServiceFields
 
     public static Error Unknown(string? given) => Error.Invalid(
         "field",
-        "catalog.field-unknown",
+        CatalogErrors.FieldUnknown,
         $"未知的服务领域“{given}”。可用：{string.Join("、", All.Select(f => f.Slug))}。",
         $"Unknown service field '{given}'. Use one of: {string.Join(", ", All.Select(f => f.Slug))}.");
 }

@@ -62,7 +62,7 @@ public sealed class Account : IdentityUser<Guid>
 
     public DateTimeOffset CreatedAt { get; private set; }
 
-    public static Account Open(AccountKind kind, string phoneIndex, string phoneCipher, DateTimeOffset now) => new()
+    internal static Account Open(AccountKind kind, string phoneIndex, string phoneCipher, DateTimeOffset now) => new()
     {
         Id = Guid.CreateVersion7(now),
         Kind = kind,

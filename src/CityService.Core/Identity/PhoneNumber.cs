@@ -31,7 +31,7 @@ public sealed record PhoneNumber
 
         return digits.Length == 11 && digits[0] == '1' && digits[1] is >= '3' and <= '9' && digits.All(char.IsAsciiDigit)
             ? new PhoneNumber(digits)
-            : Error.Invalid(parameter, "phone.malformed",
+            : Error.Invalid(parameter, IdentityErrors.Phone.Malformed,
                 "手机号码格式不正确：应为 11 位中国大陆手机号，例如 13800138000。",
                 "The phone number is not valid: use an 11-digit mainland China mobile number, e.g. 13800138000.");
     }

@@ -35,12 +35,12 @@ public sealed class RegionDirectory
 
     public static Error MalformedCode(string parameter = "code") => Error.Invalid(
         parameter,
-        "region.code-malformed",
+        RegionErrors.CodeMalformed,
         "地区代码必须是 6 位数字（GB/T 2260），例如 330100。",
         "A region code is six digits (GB/T 2260), for example 330100.");
 
     public static Error UnknownCode(string code) => Error.NotFound(
-        "region.not-found",
+        RegionErrors.NotFound,
         $"没有代码为 {code} 的地区。",
         $"There is no region with code {code}.",
         "code");

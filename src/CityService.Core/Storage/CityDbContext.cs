@@ -9,6 +9,10 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using CityService.Core.Identity.Clients;
+using CityService.Core.Identity.SignIn;
+using CityService.Core.Identity.Staff;
+using CityService.Core.Identity.Verification;
 
 namespace CityService.Core.Storage;
 

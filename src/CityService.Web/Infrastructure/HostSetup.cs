@@ -11,6 +11,11 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.WebEncoders;
+using CityService.Core.Identity;
+using CityService.Core.Identity.SignIn;
+using CityService.Core.Identity.Verification.Registry;
+using CityService.Web.Features.Catalog;
+using CityService.Web.Features.Identity;
 
 namespace CityService.Web.Infrastructure;
 
@@ -32,10 +37,6 @@ public static class HostSetup
         builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<CityDbContext>>().CreateDbContext());
         builder.Services.AddSingleton<SchemaMigrator>();
         builder.Services.AddSingleton<DatabaseInitializer>();
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<DatabaseInitializer>().LoadRegionsAsync(CancellationToken.None).GetAwaiter().GetResult());
-        builder.Services.AddSingleton<CatalogReader>();
-        builder.Services.AddSingleton<Features.Catalog.CatalogResponseCache>();
-        builder.Services.AddMemoryCache();
         builder.Services.AddSingleton(TimeProvider.System);
         return settings;
     }
@@ -75,7 +76,7 @@ public static class HostSetup
             doc.Info.Description = "One-stop government services: regions and the service catalog. Errors are RFC 9457 problem details.";
             return Task.CompletedTask;
         }));
-        builder.Services.AddRazorPages().AddMvcOptions(o => o.Filters.Add<PageHandlerGuard>());
+        builder.Services.AddRazorPages(o => o.RootDirectory = "/Features").AddMvcOptions(o => o.Filters.Add<PageHandlerGuard>());
 
         // Chinese text is written as UTF-8, not as &#x...; entities.
         builder.Services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
@@ -94,6 +95,22 @@ public static class HostSetup
                 new CustomRequestCultureProvider(async http =>
                     IsApi(http.Request.Path) ? await new AcceptLanguageHeaderRequestCultureProvider().DetermineProviderCultureResult(http) : null),
             ];
+        });
+    }
+
+    /// <summary>The OpenAPI document and Swagger UI; in Production only with <c>ApiDocs:Enabled=true</c>.</summary>
+    public static void MapApiDocs(this WebApplication app)
+    {
+        if (!PublicSite.ApiDocsEnabled(app))
+        {
+            return;
+        }
+
+        app.MapOpenApi().AllowAnonymous();
+        app.UseSwaggerUI(o =>
+        {
+            o.SwaggerEndpoint("/openapi/v1.json", "CityService v1");
+            o.RoutePrefix = "api-docs";
         });
     }
 
@@ -131,8 +148,8 @@ public static class HostSetup
         }
 
         _ = app.Services.GetRequiredService<Core.Identity.PersonalDataKeys>(); // fail fast on missing or bad keys
-        _ = app.Services.GetRequiredService<Core.Identity.ISmsSender>(); // ... on a missing SMS sender (or a simulator not chosen)
-        _ = app.Services.GetRequiredService<Core.Identity.Registry.IPopulationRegistry>(); // ... and registry
+        _ = app.Services.GetRequiredService<ISmsSender>(); // ... on a missing SMS sender (or a simulator not chosen)
+        _ = app.Services.GetRequiredService<IPopulationRegistry>(); // ... and registry
         return true;
     }
 

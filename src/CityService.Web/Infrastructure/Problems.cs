@@ -3,6 +3,7 @@ using CityService.Core.Common;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using CityService.Core.Identity;
 
 namespace CityService.Web.Infrastructure;
 
@@ -69,11 +70,11 @@ public static partial class Problems
         var status = http.Response.StatusCode;
         var (code, message) = status switch
         {
-            401 => ("auth.required", new LocalizedText("请先登录，或提供有效的访问令牌。", "Sign in first, or send a valid access token.")),
-            403 => ("auth.forbidden", new LocalizedText("您没有执行此操作的权限。", "You are not allowed to do this.")),
-            404 => ("http.not-found", new LocalizedText("没有这个地址。", "There is nothing at this address.")),
-            405 => ("http.method-not-allowed", new LocalizedText("此地址不支持该请求方法。", "This address does not accept that HTTP method.")),
-            415 => ("http.unsupported-media-type", new LocalizedText("不支持的内容类型。", "Unsupported content type.")),
+            401 => (IdentityErrors.Auth.Required, new LocalizedText("请先登录，或提供有效的访问令牌。", "Sign in first, or send a valid access token.")),
+            403 => (IdentityErrors.Auth.Forbidden, new LocalizedText("您没有执行此操作的权限。", "You are not allowed to do this.")),
+            404 => (HttpErrors.Http.NotFound, new LocalizedText("没有这个地址。", "There is nothing at this address.")),
+            405 => (HttpErrors.Http.MethodNotAllowed, new LocalizedText("此地址不支持该请求方法。", "This address does not accept that HTTP method.")),
+            415 => (HttpErrors.Http.UnsupportedMediaType, new LocalizedText("不支持的内容类型。", "Unsupported content type.")),
             _ => ("http." + status.ToString(CultureInfo.InvariantCulture), Title(status)),
         };
         var problem = Build(http, status, code, message);
@@ -116,7 +117,7 @@ public static partial class Problems
             else
             {
                 LogUnhandled(exception, http.Request.Method, http.Request.Path);
-                problem = Build(http, 500, "server.error", new LocalizedText(
+                problem = Build(http, 500, HttpErrors.Server.Error, new LocalizedText(
                     "服务器出错了，我们已记录此问题，请稍后再试。", "Something went wrong on our side. It has been logged; please try again later."));
             }
 
@@ -137,7 +138,7 @@ public static partial class Problems
             http.Response.Headers.RetryAfter = ((int)DatabaseOutage.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
             if (HostSetup.IsApi(http.Request.Path))
             {
-                await Results.Problem(Build(http, 503, "server.database-unavailable", new LocalizedText(
+                await Results.Problem(Build(http, 503, HttpErrors.Server.DatabaseUnavailable, new LocalizedText(
                     "服务暂时不可用，请稍后再试。", "The service is briefly unavailable; please try again shortly."))).ExecuteAsync(http);
             }
         }

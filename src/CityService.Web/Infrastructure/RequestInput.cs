@@ -41,8 +41,8 @@ public static class RequestInput
 
     private static int Status(Error error) => error.Code switch
     {
-        "http.unsupported-charset" => StatusCodes.Status415UnsupportedMediaType,
-        "http.body-too-large" => StatusCodes.Status413PayloadTooLarge,
+        HttpErrors.Http.UnsupportedCharset => StatusCodes.Status415UnsupportedMediaType,
+        HttpErrors.Http.BodyTooLarge => StatusCodes.Status413PayloadTooLarge,
         _ => StatusCodes.Status400BadRequest,
     };
 
@@ -58,7 +58,7 @@ public static class RequestInput
         {
             if (request.ContentType is { } contentType && MediaTypeHeaderValue.TryParse(contentType, out var media) && IsJson(media) && !IsUtf8(media))
             {
-                return new Error(ErrorKind.Invalid, "http.unsupported-charset", new(
+                return new Error(ErrorKind.Invalid, HttpErrors.Http.UnsupportedCharset, new(
                     "JSON 请求内容须使用 UTF-8 编码（可省略 charset，或写 charset=utf-8）。",
                     "A JSON body must be UTF-8 encoded (leave out the charset, or send charset=utf-8)."));
             }
@@ -116,7 +116,7 @@ public static class RequestInput
         }
         catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
         {
-            return Error.Invalid("form", "http.form-invalid", "表单内容无法读取（格式有误或字段过多）。", "The form could not be read (malformed, or too many or too large fields).");
+            return Error.Invalid("form", HttpErrors.Http.FormInvalid, "表单内容无法读取（格式有误或字段过多）。", "The form could not be read (malformed, or too many or too large fields).");
         }
     }
 
@@ -126,7 +126,7 @@ public static class RequestInput
         {
             if (TextInput.Check(name, "name", 256) is not null)
             {
-                return Error.Invalid("name", "text.invalid-name", "参数名含有不允许的字符或过长。", "A parameter name contains characters that are not allowed, or is too long.");
+                return Error.Invalid("name", TextErrors.InvalidName, "参数名含有不允许的字符或过长。", "A parameter name contains characters that are not allowed, or is too long.");
             }
 
             foreach (var value in strings)
@@ -141,7 +141,7 @@ public static class RequestInput
         return null;
     }
 
-    private static Error TooLarge() => new(ErrorKind.Invalid, "http.body-too-large", new(
+    private static Error TooLarge() => new(ErrorKind.Invalid, HttpErrors.Http.BodyTooLarge, new(
         $"请求内容过大：最多 {MaxApiBodyBytes / 1024} KB。", $"The request body is too large: at most {MaxApiBodyBytes / 1024} KB."));
 
     private static bool IsJson(MediaTypeHeaderValue media) =>
@@ -163,14 +163,14 @@ public static class RequestInput
                 ? TextInput.Check(text.Value, field, text.MaxLength, text.Kind)
                 : null;
             error ??= field is null
-                ? new Error(ErrorKind.Invalid, "request.json-invalid", new("请求内容不是有效的 JSON，或与接口要求的结构不符。", "The body is not valid JSON, or does not have the shape this operation expects."))
-                : Error.Invalid(field, "request.json-invalid", $"请求内容中“{field}”的值无效（类型或格式不符）。", $"The value of '{field}' in the body is not valid (wrong type or format).");
+                ? new Error(ErrorKind.Invalid, HttpErrors.Request.JsonInvalid, new("请求内容不是有效的 JSON，或与接口要求的结构不符。", "The body is not valid JSON, or does not have the shape this operation expects."))
+                : Error.Invalid(field, HttpErrors.Request.JsonInvalid, $"请求内容中“{field}”的值无效（类型或格式不符）。", $"The value of '{field}' in the body is not valid (wrong type or format).");
             return Problems.Build(http, bad.StatusCode, error.Code, error.Message, error.Parameter);
         }
 
         return bad.StatusCode == StatusCodes.Status413PayloadTooLarge
-            ? Problems.Build(http, bad.StatusCode, "http.body-too-large", TooLarge().Message)
-            : Problems.Build(http, bad.StatusCode, "http.bad-request", new LocalizedText("请求格式不正确。", "The request is malformed."));
+            ? Problems.Build(http, bad.StatusCode, HttpErrors.Http.BodyTooLarge, TooLarge().Message)
+            : Problems.Build(http, bad.StatusCode, HttpErrors.Http.BadRequest, new LocalizedText("请求格式不正确。", "The request is malformed."));
     }
 }
 

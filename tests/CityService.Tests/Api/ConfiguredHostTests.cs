@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Logging;
+using CityService.Core.Identity.Verification.Registry;
 
 namespace CityService.Tests.Api;
 
@@ -153,7 +154,7 @@ public abstract class ConfiguredHostTests(HostDatabase database)
         Assert.Null(host.StartFailure());
         Assert.Equal("ok", await host.Https().GetStringAsync("/healthz"));
         Assert.DoesNotContain(host.Logs.Entries, e => e.Message.Contains("Registry uses its SIMULATOR", StringComparison.Ordinal));
-        Assert.IsType<Core.Identity.Registry.HttpPopulationRegistry>(host.Services.GetRequiredService<Core.Identity.Registry.IPopulationRegistry>());
+        Assert.IsType<Core.Identity.Verification.Registry.HttpPopulationRegistry>(host.Services.GetRequiredService<Core.Identity.Verification.Registry.IPopulationRegistry>());
     }
 
     [Fact]

@@ -14,6 +14,7 @@ using CityService.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using CityService.Core.Identity.Clients;
 using static CityService.Tests.Infrastructure.HtmlForms;
 
 namespace CityService.Tests.Api;

@@ -12,6 +12,8 @@ using CityService.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using CityService.Core.Identity.Clients;
+using CityService.Core.Identity.SignIn;
 using static CityService.Tests.Infrastructure.HtmlForms;
 
 namespace CityService.Tests.Api;

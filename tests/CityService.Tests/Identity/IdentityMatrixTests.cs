@@ -6,8 +6,9 @@ using CityService.Core.Common;
 using CityService.Core.Identity;
 using CityService.Core.Storage;
 using CityService.Tests.Infrastructure;
-using CityService.Web.Features.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using CityService.Core.Identity.Clients;
+using CityService.Core.Identity.SignIn;
 
 namespace CityService.Tests.Identity;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using CityService.Tests.Shared;
 
 namespace CityService.Tests.Infrastructure;
 
@@ -12,7 +13,7 @@ public sealed class LogCapture : ILoggerProvider
     public static readonly LogCapture Instance = new();
 
     private static readonly string Directory = System.IO.Directory.CreateDirectory(Path.Combine(
-        Environment.GetEnvironmentVariable("CITYSERVICE_ARTIFACTS") is { Length: > 0 } a ? a : Path.Combine(Pages.TextsTests.RepoRoot(), "artifacts"),
+        Environment.GetEnvironmentVariable("CITYSERVICE_ARTIFACTS") is { Length: > 0 } a ? a : Path.Combine(TextsTests.RepoRoot(), "artifacts"),
         "logs")).FullName;
 
     private static readonly string LogFile = Path.Combine(Directory, $"host-{Environment.ProcessId}.log");

@@ -7,11 +7,21 @@ using CityService.Web.Features.Identity;
 using CityService.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using CityService.Core.Identity.Clients;
+using CityService.Core.Identity.Verification;
 
 namespace CityService.Web.Features.Catalog;
 
 public static class CatalogEndpoints
 {
+    /// <summary>The effective catalog of each region (memory cache) and the prepared answers built from it.</summary>
+    public static void AddCatalog(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton<CatalogReader>();
+        builder.Services.AddSingleton<CatalogResponseCache>();
+    }
+
     public static IEndpointRouteBuilder MapCatalog(this IEndpointRouteBuilder app)
     {
         // The list and the item answer with cached PreparedJson (ETag included), so they skip the generic ETag filter.
@@ -27,7 +37,7 @@ public static class CatalogEndpoints
         var citizen = app.MapGroup("/api/regions/{code}/services/{serviceCode}").WithTags("Catalog")
             .RequireAuthorization(IdentitySetup.CitizenPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
-        citizen.MapGet("/eligibility", CheckEligibility).WithMetadata(new ChannelScope(Core.Identity.Scopes.ServicesStart)).WithName("CheckServiceEligibility")
+        citizen.MapGet("/eligibility", CheckEligibility).WithMetadata(new ChannelScope(Scopes.ServicesStart)).WithName("CheckServiceEligibility")
             .WithSummary("Whether the signed-in citizen's assurance level allows starting this service; 403 names the level required.");
         return app;
     }

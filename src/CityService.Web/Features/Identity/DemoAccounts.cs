@@ -3,6 +3,7 @@ using CityService.Core.Storage;
 using CityService.RegistrySimulator;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using CityService.Core.Identity.Staff;
 
 namespace CityService.Web.Features.Identity;
 
@@ -39,7 +40,7 @@ public static class DemoAccounts
         var hasher = new PasswordHasher<Account>();
         foreach (var demo in All)
         {
-            var account = Account.Open(demo.Kind, protector.BlindIndex(demo.Phone, "phone"), protector.Encrypt(demo.Phone, "phone"), now);
+            var account = await db.FindOrOpenAccountAsync(demo.Kind, protector.BlindIndex(demo.Phone, "phone"), () => protector.Encrypt(demo.Phone, "phone"), now, ct);
             account.PasswordHash = hasher.HashPassword(account, demo.Password);
             if (demo.VerifiedPerson is { } index)
             {
@@ -48,7 +49,6 @@ public static class DemoAccounts
                     protector.Encrypt(person.IdNumber, "id-number"), "DEMO-SEED", now);
             }
 
-            db.Accounts.Add(account);
             if (demo.Role is { } role)
             {
                 db.StaffAssignments.Add(new StaffAssignment(role.Region, role.Department, account.Id, role.Role, now));

@@ -11,6 +11,14 @@ using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using CityService.Core.Identity.Clients;
+using CityService.Core.Identity.SignIn;
+using CityService.Core.Identity.Staff;
+using CityService.Core.Identity.Verification;
+using CityService.Web.Features.Identity.Clients;
+using CityService.Web.Features.Identity.SignIn;
+using CityService.Web.Features.Identity.Staff;
+using CityService.Web.Features.Identity.Verification;
 
 namespace CityService.Web.Features.Identity;
 
@@ -30,24 +38,16 @@ public static class IdentitySetup
 
     private static readonly CurrentSessionRequirement CurrentSession = new();
 
-    public static void AddIdentityParts(this WebApplicationBuilder builder)
+    /// <summary>Identity's services: what its four parts share (accounts, personal data keys, schemes, policies), then each part's own.</summary>
+    public static void AddIdentity(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddSingleton(_ => PersonalDataKeysFrom(builder.Configuration)); // checked at start-up, after `migrate`
         services.AddSingleton<PersonalDataProtector>();
-        services.AddScoped<OtpService>();
-        services.AddScoped<ClientLimits>();
-        services.AddScoped<PasswordSignIn>();
-        services.AddScoped<IdentityVerificationService>();
-        services.AddSingleton<SessionService>();
-        builder.AddPopulationRegistry();
-        if (!services.Any(s => s.ServiceType == typeof(ISmsSender)))
-        {
-            // The only sender shipped writes codes to the log: fine on a developer's machine, never on a server unless an
-            // operator says so explicitly (Sms:Sender=Console, e.g. for a closed test deployment). No gateway ships yet.
-            ExternalSystem.Choose(builder.Configuration, builder.Environment, "Sms", [], ("Sender", "Console"))
-                .Register<ISmsSender>(services, simulator: sp => ActivatorUtilities.CreateInstance<ConsoleSmsSender>(sp), real: null);
-        }
+        builder.AddSignIn();
+        builder.AddVerification();
+        builder.AddClients();
+        builder.AddStaff();
 
         services.AddIdentityCore<Account>(o =>
             {
@@ -113,8 +113,18 @@ public static class IdentitySetup
         services.AddSingleton<IAuthorizationHandler, ChannelScopeRequirement>();
         services.AddSingleton<IAuthorizationHandler, CurrentSessionHandler>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, SessionEndedResultHandler>();
-        services.AddScoped<ChannelLinking>();
-        services.AddScoped<StaffService>();
+    }
+
+    /// <summary>Identity's endpoints: sign-in and sessions, verification, API clients and channels, staff roles.</summary>
+    public static IEndpointRouteBuilder MapIdentity(this IEndpointRouteBuilder app)
+    {
+        app.MapSignIn();
+        app.MapSessions();
+        app.MapVerification();
+        app.MapClients();
+        app.MapClientAdmin();
+        app.MapStaff();
+        return app;
     }
 
     /// <summary>
@@ -265,7 +275,7 @@ public sealed class SessionEndedResultHandler : Microsoft.AspNetCore.Authorizati
             if (HostSetup.IsApi(context.Request.Path))
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                await Results.Problem(Problems.Build(context, 401, "auth.session-ended",
+                await Results.Problem(Problems.Build(context, 401, IdentityErrors.Auth.SessionEnded,
                     new("登录状态已失效，请重新登录。", "Your session has ended; please sign in again."))).ExecuteAsync(context);
             }
             else

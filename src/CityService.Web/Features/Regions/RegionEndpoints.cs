@@ -1,4 +1,5 @@
 using CityService.Core.Regions;
+using CityService.Core.Storage;
 using CityService.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -6,6 +7,10 @@ namespace CityService.Web.Features.Regions;
 
 public static class RegionEndpoints
 {
+    /// <summary>The region directory: loaded once from the database (reference regions are synced at start-up), then served from memory.</summary>
+    public static void AddRegions(this WebApplicationBuilder builder) =>
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<DatabaseInitializer>().LoadRegionsAsync(CancellationToken.None).GetAwaiter().GetResult());
+
     public static IEndpointRouteBuilder MapRegions(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api").WithTags("Regions").AllowAnonymous().WithETag()
@@ -59,7 +64,7 @@ public static class RegionEndpoints
         {
             return Problems.From(
                 Core.Common.Error.NotFound(
-                    "region.no-city-nearby",
+                    RegionErrors.NoCityNearby,
                     $"{RegionDirectory.LocateRadiusKm:0} 公里内没有已开通的城市。",
                     $"No city on the platform lies within {RegionDirectory.LocateRadiusKm:0} km of this point."),
                 http);

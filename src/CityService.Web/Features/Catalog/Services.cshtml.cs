@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Authorization;
+using CityService.Core.Catalog;
+using CityService.Core.Regions;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace CityService.Web.Features.Catalog;
+
+[AllowAnonymous]
+public sealed class ServicesModel(RegionDirectory regions, CatalogReader catalog) : PageModel
+{
+    public Region City { get; private set; } = null!;
+
+    public ServiceField? Field { get; private set; }
+
+    public string? Query { get; private set; }
+
+    public ServicePage Result { get; private set; } = null!;
+
+    public int LastPage => Math.Max(1, (Result.Total + Result.PageSize - 1) / Result.PageSize);
+
+    public async Task<IActionResult> OnGetAsync(string code, [FromQuery] string? field, [FromQuery] string? q, [FromQuery] string? page, CancellationToken ct)
+    {
+        if (regions.Find(code) is not { } city)
+        {
+            return NotFound();
+        }
+
+        City = city;
+        Field = ServiceFields.FromSlug(field);
+        if (!string.IsNullOrEmpty(field) && Field is null)
+        {
+            return BadRequest();
+        }
+
+        Query = q?.Trim();
+        var pageNumber = int.TryParse(page, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var p) ? p : 1;
+        var result = await catalog.SearchAsync(city.Code, Field, Query, pageNumber, CatalogReader.DefaultPageSize, ct);
+        if (!result.IsOk)
+        {
+            // An out-of-range page or over-long query: show the first page of the same search rather than an error.
+            result = await catalog.SearchAsync(city.Code, Field, Query is { Length: > CatalogReader.MaxQueryLength } ? Query[..CatalogReader.MaxQueryLength] : Query, 1, CatalogReader.DefaultPageSize, ct);
+        }
+
+        Result = result.Value!;
+        return Page();
+    }
+}

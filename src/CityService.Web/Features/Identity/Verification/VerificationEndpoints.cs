@@ -1,0 +1,62 @@
+using System.Security.Claims;
+using CityService.Core.Identity;
+using CityService.Core.Identity.Verification;
+using CityService.Web.Features.Identity.SignIn;
+using CityService.Web.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CityService.Web.Features.Identity.Verification;
+
+public sealed record IdVerificationRequest(string? Name, string? IdNumber);
+
+public sealed record FaceChallengeDto(string Nonce, DateTimeOffset ExpiresAt);
+
+/// <summary>The photo is base64 (line breaks allowed) of a PNG of at most <see cref="IdentityVerificationService.MaxImageBytes"/>.</summary>
+public sealed record FaceVerificationRequest(string? Nonce, [property: Text(FaceVerificationRequest.MaxImageChars, Core.Common.TextKind.MultiLine)] string? Image)
+{
+    public const int MaxImageChars = (IdentityVerificationService.MaxImageBytes / 3 * 4) + 1024;
+}
+
+/// <summary>Raising the assurance level: L2 by the population registry's check of name and ID number, L3 by a live photo.</summary>
+public static class VerificationEndpoints
+{
+    public static void AddVerification(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<IdentityVerificationService>();
+        builder.AddPopulationRegistry();
+    }
+
+    public static IEndpointRouteBuilder MapVerification(this IEndpointRouteBuilder app)
+    {
+        var me = app.MapGroup("/api/me/verification").WithTags("Identity").RequireAuthorization(IdentitySetup.CitizenPolicy)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        me.MapPost("/id", VerifyIdNumber).WithName("VerifyIdNumber")
+            .WithSummary("Level 2: the population registry confirms name and resident ID number.");
+        me.MapPost("/face/challenge", StartFace).WithName("StartFaceVerification")
+            .WithSummary("A single-use nonce the live photo is bound to (valid 3 minutes).");
+        me.MapPost("/face", VerifyFace).WithName("VerifyFace")
+            .WithSummary("Level 3: the registry matches a live photo (base64 PNG) against its reference photo; the photo is not kept.");
+        return app;
+    }
+
+    public static async Task<Results<Ok<ProfileDto>, ProblemHttpResult>> VerifyIdNumber(
+        IdVerificationRequest request, ClaimsPrincipal user, IdentityVerificationService verification, PersonalDataProtector protector, HttpContext http, CancellationToken ct)
+    {
+        var account = await verification.VerifyIdNumberAsync(user.AccountId()!.Value, request.Name, request.IdNumber, ct);
+        return account.IsOk ? TypedResults.Ok(SignInEndpoints.ToProfile(account.Value, protector)) : Problems.From(account.Error, http);
+    }
+
+    public static async Task<Results<Ok<FaceChallengeDto>, ProblemHttpResult>> StartFace(
+        ClaimsPrincipal user, IdentityVerificationService verification, HttpContext http, CancellationToken ct)
+    {
+        var challenge = await verification.StartFaceAsync(user.AccountId()!.Value, ct);
+        return challenge.IsOk ? TypedResults.Ok(new FaceChallengeDto(challenge.Value.Nonce, challenge.Value.ExpiresAt)) : Problems.From(challenge.Error, http);
+    }
+
+    public static async Task<Results<Ok<ProfileDto>, ProblemHttpResult>> VerifyFace(
+        FaceVerificationRequest request, ClaimsPrincipal user, IdentityVerificationService verification, PersonalDataProtector protector, HttpContext http, CancellationToken ct)
+    {
+        var account = await verification.VerifyFaceAsync(user.AccountId()!.Value, request.Nonce, request.Image, ct);
+        return account.IsOk ? TypedResults.Ok(SignInEndpoints.ToProfile(account.Value, protector)) : Problems.From(account.Error, http);
+    }
+}

@@ -1,0 +1,163 @@
+using CityService.Core.Common;
+using CityService.Core.Identity;
+using CityService.Core.Storage;
+using CityService.Web.Features.Identity;
+using CityService.Web.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using CityService.Core.Identity.Verification;
+
+namespace CityService.Web.Features.Identity.Verification;
+
+/// <summary>
+/// Raising the assurance level with plain forms: name + resident ID number checked by the population registry (L2),
+/// then a live photo bound to a single-use challenge (L3). The photo is read into memory, passed on and never stored.
+/// </summary>
+[Authorize(Policy = IdentitySetup.CitizenPolicy)]
+[RequestFormLimits(MultipartBodyLengthLimit = FormLimit)]
+[RequestSizeLimit(FormLimit)]
+public sealed class VerifyModel(CityDbContext db, IdentityVerificationService verification, Texts texts) : AccountPageModel
+{
+    /// <summary>The whole form may be a little larger than the photo it carries; the photo itself is checked against the Core limit.</summary>
+    public const int FormLimit = IdentityVerificationService.MaxImageBytes + (64 * 1024);
+
+    public static int MaxPhotoKilobytes => IdentityVerificationService.MaxImageBytes / 1024;
+
+    public static int ChallengeMinutes => (int)FaceChallenge.Lifetime.TotalMinutes;
+
+    [BindProperty(Name = "name")]
+    public string? Name { get; set; }
+
+    [BindProperty(Name = "idNumber")]
+    public string? IdNumber { get; set; }
+
+    [BindProperty(Name = "nonce")]
+    public string? Nonce { get; set; }
+
+    [BindProperty(Name = "image")]
+    public IFormFile? Image { get; set; }
+
+    public AssuranceLevel Level { get; private set; }
+
+    /// <summary>A face challenge is open: show the photo upload form bound to <see cref="Nonce"/>.</summary>
+    public bool PhotoStep { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        if (await CitizenAsync(db, ct) is not { } account)
+        {
+            return await SessionEndedAsync();
+        }
+
+        Level = account.AssuranceLevel;
+        return Page();
+    }
+
+    /// <summary>Level 2: name and ID number; each error at its field.</summary>
+    public async Task<IActionResult> OnPostIdAsync(CancellationToken ct)
+    {
+        if (await CitizenAsync(db, ct) is not { } account)
+        {
+            return await SessionEndedAsync();
+        }
+
+        Level = account.AssuranceLevel;
+        if (Level >= AssuranceLevel.L2)
+        {
+            return Page();
+        }
+
+        var result = await verification.VerifyIdNumberAsync(account.Id, Name, IdNumber, ct);
+        if (result.IsOk)
+        {
+            return Done(result.Value.AssuranceLevel);
+        }
+
+        MarkRateLimited(result.Error);
+        Errors.Add(result.Error, "name", "idNumber");
+        return Page();
+    }
+
+    /// <summary>Level 3, first step: a single-use challenge the photo will be bound to.</summary>
+    public async Task<IActionResult> OnPostStartFaceAsync(CancellationToken ct)
+    {
+        if (await CitizenAsync(db, ct) is not { } account)
+        {
+            return await SessionEndedAsync();
+        }
+
+        Level = account.AssuranceLevel;
+        await StartChallengeAsync(account.Id, ct);
+        return Page();
+    }
+
+    /// <summary>Level 3: the uploaded photo (PNG, at most 512 KiB) is compared by the registry; it is not kept anywhere.</summary>
+    public async Task<IActionResult> OnPostFaceAsync(CancellationToken ct)
+    {
+        if (await CitizenAsync(db, ct) is not { } account)
+        {
+            return await SessionEndedAsync();
+        }
+
+        Level = account.AssuranceLevel;
+        if (Image is not { Length: > 0 } image)
+        {
+            Errors.Add("image", texts["verify.photo.missing"]);
+            PhotoStep = !string.IsNullOrEmpty(Nonce);
+            return Page();
+        }
+
+        if (image.Length > IdentityVerificationService.MaxImageBytes)
+        {
+            Errors.Add("image", texts.Format("verify.photo.too-large", MaxPhotoKilobytes));
+            PhotoStep = !string.IsNullOrEmpty(Nonce);
+            return Page();
+        }
+
+        string base64;
+        await using (var stream = image.OpenReadStream())
+        {
+            var bytes = new byte[image.Length];
+            await stream.ReadExactlyAsync(bytes, ct);
+            base64 = Convert.ToBase64String(bytes);
+        }
+
+        var result = await verification.VerifyFaceAsync(account.Id, Nonce, base64, ct);
+        if (result.IsOk)
+        {
+            return Done(result.Value.AssuranceLevel);
+        }
+
+        MarkRateLimited(result.Error);
+        Errors.Add(result.Error, "image");
+        if (result.Error.Kind == ErrorKind.Invalid)
+        {
+            // A used or expired challenge cannot be tried again: open a fresh one so the person can retake the photo at once.
+            await StartChallengeAsync(account.Id, ct, reportErrors: false);
+        }
+
+        return Page();
+    }
+
+    private async Task StartChallengeAsync(Guid accountId, CancellationToken ct, bool reportErrors = true)
+    {
+        var challenge = await verification.StartFaceAsync(accountId, ct);
+        if (challenge.IsOk)
+        {
+            Nonce = challenge.Value.Nonce;
+            PhotoStep = true;
+        }
+        else
+        {
+            Nonce = null;
+            PhotoStep = false;
+            if (reportErrors)
+            {
+                Errors.Add(challenge.Error);
+            }
+        }
+    }
+
+    private LocalRedirectResult Done(AssuranceLevel level) =>
+        LocalRedirect(WithReturnUrl("/me?verified=" + level));
+}

@@ -14,19 +14,8 @@ namespace CityService.Web.Features.Identity.SignIn;
 /// cookie (step 2). The same Core rules as <c>POST /api/auth/otp</c> and <c>/otp/verify</c>.
 /// </summary>
 [AllowAnonymous]
-public sealed class SignInModel(OtpService otp) : AccountPageModel
+public sealed class SignInModel(OtpService otp) : PhoneCodePageModel
 {
-    [BindProperty(Name = "phone")]
-    public string? Phone { get; set; }
-
-    [BindProperty(Name = "code")]
-    public string? Code { get; set; }
-
-    /// <summary>Step 2: a code was sent (or asked for again) to <see cref="Phone"/>.</summary>
-    public bool CodeStep { get; private set; }
-
-    public string? MaskedPhone => PhoneNumber.Parse(Phone) is { IsOk: true } phone ? phone.Value.Masked : null;
-
     public bool SignedIn => User.Identity?.IsAuthenticated == true;
 
     public void OnGet()
@@ -40,10 +29,7 @@ public sealed class SignInModel(OtpService otp) : AccountPageModel
         var sent = await otp.SendAsync(Phone, client, ct);
         if (sent.IsOk)
         {
-            var phone = PhoneNumber.Parse(Phone);
-            Phone = phone.IsOk ? phone.Value.Value : Phone; // the hidden field carries the normalised number
-            CodeStep = true;
-            return Page();
+            return CodeSent();
         }
 
         MarkRateLimited(sent.Error);

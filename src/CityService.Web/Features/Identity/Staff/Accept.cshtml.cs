@@ -11,19 +11,9 @@ namespace CityService.Web.Features.Identity.Staff;
 /// invitation to that phone (step 2). The same Core rules as <c>POST /api/staff/invitations/code</c> and <c>/accept</c>.
 /// </summary>
 [AllowAnonymous]
-public sealed class AcceptModel(StaffService staff) : AccountPageModel
+public sealed class AcceptModel(StaffService staff) : PhoneCodePageModel
 {
-    [BindProperty(Name = "phone")]
-    public string? Phone { get; set; }
-
-    [BindProperty(Name = "code")]
-    public string? Code { get; set; }
-
-    public bool CodeStep { get; private set; }
-
     public IReadOnlyList<AcceptedRole> Accepted { get; private set; } = [];
-
-    public string? MaskedPhone => PhoneNumber.Parse(Phone) is { IsOk: true } phone ? phone.Value.Masked : null;
 
     public void OnGet()
     {
@@ -34,10 +24,7 @@ public sealed class AcceptModel(StaffService staff) : AccountPageModel
         var sent = await staff.SendAcceptCodeAsync(Phone, HttpContext.ClientAddress(), ct);
         if (sent.IsOk)
         {
-            var phone = PhoneNumber.Parse(Phone);
-            Phone = phone.IsOk ? phone.Value.Value : Phone;
-            CodeStep = true;
-            return Page();
+            return CodeSent();
         }
 
         MarkRateLimited(sent.Error);

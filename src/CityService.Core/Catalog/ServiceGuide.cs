@@ -22,7 +22,14 @@ public sealed record ServiceGuide(
     Visits Visits,
     IReadOnlyList<OnlineMode> Online,
     string? ExternalUrl,
-    IReadOnlyList<string> Keywords);
+    IReadOnlyList<string> Keywords)
+{
+    /// <summary>For EF, which sets the stored parts itself (it cannot pass the nested fee and legal basis to the constructor).</summary>
+    private ServiceGuide()
+        : this([], Fee.Free, new LocalizedText(string.Empty, string.Empty), 0, default, [], null, [])
+    {
+    }
+}
 
 /// <summary>The guide fields a city or county replaces for itself and the regions below it; null keeps the inherited value.</summary>
 public sealed record GuidePatch(
@@ -35,6 +42,12 @@ public sealed record GuidePatch(
     string? ExternalUrl = null,
     IReadOnlyList<string>? Keywords = null)
 {
+    /// <summary>For EF, which sets the stored parts itself (see <see cref="ServiceGuide"/>).</summary>
+    private GuidePatch()
+        : this(Materials: null)
+    {
+    }
+
     public ServiceGuide ApplyTo(ServiceGuide guide) => new(
         Materials ?? guide.Materials,
         Fee ?? guide.Fee,

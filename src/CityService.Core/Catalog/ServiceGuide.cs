@@ -58,3 +58,27 @@ public sealed record GuidePatch(
         ExternalUrl ?? guide.ExternalUrl,
         Keywords ?? guide.Keywords);
 }
+
+/// <summary>The columns of a guide: the same for an item's <see cref="ServiceGuide"/> and an override's <see cref="GuidePatch"/>.</summary>
+public static class GuideColumns
+{
+    public static void Map(ComplexPropertyBuilder guide)
+    {
+        guide.Property<IReadOnlyList<LocalizedText>>(nameof(ServiceGuide.Materials)).HasColumnName("materials").HasJsonConversion();
+        guide.ComplexProperty<Fee>(nameof(ServiceGuide.Fee), fee =>
+        {
+            fee.Property(f => f.Kind).HasColumnName("fee_kind");
+            fee.Property(f => f.Fen).HasColumnName("fee_fen");
+        });
+        guide.ComplexProperty<LocalizedText>(nameof(ServiceGuide.LegalBasis), text =>
+        {
+            text.Property(t => t.Zh).HasColumnName("legal_basis_zh");
+            text.Property(t => t.En).HasColumnName("legal_basis_en");
+        });
+        guide.Property(nameof(ServiceGuide.PromisedDays)).HasColumnName("promised_days");
+        guide.Property(nameof(ServiceGuide.Visits)).HasColumnName("visits");
+        guide.Property<IReadOnlyList<OnlineMode>>(nameof(ServiceGuide.Online)).HasColumnName("online_modes").HasJsonConversion();
+        guide.Property(nameof(ServiceGuide.ExternalUrl)).HasColumnName("external_url");
+        guide.Property<IReadOnlyList<string>>(nameof(ServiceGuide.Keywords)).HasColumnName("keywords").HasJsonConversion();
+    }
+}

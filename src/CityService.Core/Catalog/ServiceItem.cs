@@ -82,25 +82,7 @@ public sealed class ServiceItemConfiguration : IEntityTypeConfiguration<ServiceI
         builder.ToTable("service_items");
         builder.HasKey(s => new { s.RegionCode, s.Code });
         builder.Property(s => s.Field).HasEnumText(f => f.Slug(), ServiceFields.FromSlug);
-        builder.ComplexProperty(s => s.Guide, g =>
-        {
-            g.Property(x => x.Materials).HasColumnName("materials").HasJsonConversion();
-            g.ComplexProperty(x => x.Fee, f =>
-            {
-                f.Property(x => x.Kind).HasColumnName("fee_kind");
-                f.Property(x => x.Fen).HasColumnName("fee_fen");
-            });
-            g.ComplexProperty(x => x.LegalBasis, t =>
-            {
-                t.Property(x => x.Zh).HasColumnName("legal_basis_zh");
-                t.Property(x => x.En).HasColumnName("legal_basis_en");
-            });
-            g.Property(x => x.PromisedDays).HasColumnName("promised_days");
-            g.Property(x => x.Visits).HasColumnName("visits");
-            g.Property(x => x.Online).HasColumnName("online_modes").HasJsonConversion();
-            g.Property(x => x.ExternalUrl).HasColumnName("external_url");
-            g.Property(x => x.Keywords).HasColumnName("keywords").HasJsonConversion();
-        });
+        builder.ComplexProperty(s => s.Guide, GuideColumns.Map);
         builder.HasOne<Regions.Region>().WithMany().HasForeignKey(s => s.RegionCode).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<Department>().WithMany().HasForeignKey(s => new { s.DepartmentRegionCode, s.DepartmentCode }).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(s => new { s.DepartmentRegionCode, s.DepartmentCode }).HasDatabaseName("ix_service_items_department");

@@ -56,25 +56,7 @@ public sealed class ServiceOverrideConfiguration : IEntityTypeConfiguration<Serv
     {
         builder.ToTable("service_overrides");
         builder.HasKey(o => new { o.RegionCode, o.ServiceCode });
-        builder.ComplexProperty(o => o.Patch, g =>
-        {
-            g.Property(x => x.Materials).HasColumnName("materials").HasJsonConversion();
-            g.ComplexProperty(x => x.Fee, f =>
-            {
-                f.Property(x => x.Kind).HasColumnName("fee_kind");
-                f.Property(x => x.Fen).HasColumnName("fee_fen");
-            });
-            g.ComplexProperty(x => x.LegalBasis, t =>
-            {
-                t.Property(x => x.Zh).HasColumnName("legal_basis_zh");
-                t.Property(x => x.En).HasColumnName("legal_basis_en");
-            });
-            g.Property(x => x.PromisedDays).HasColumnName("promised_days");
-            g.Property(x => x.Visits).HasColumnName("visits");
-            g.Property(x => x.Online).HasColumnName("online_modes").HasJsonConversion();
-            g.Property(x => x.ExternalUrl).HasColumnName("external_url");
-            g.Property(x => x.Keywords).HasColumnName("keywords").HasJsonConversion();
-        });
+        builder.ComplexProperty(o => o.Patch, GuideColumns.Map);
         builder.HasOne<Regions.Region>().WithMany().HasForeignKey(o => o.RegionCode).OnDelete(DeleteBehavior.Restrict);
     }
 }

@@ -66,7 +66,7 @@ public sealed class TestDatabase : IAsyncDisposable
         if (_sqliteFile is not null)
         {
             SqliteConnection.ClearAllPools();
-            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            foreach (var suffix in new[] { "", "-wal", "-shm", "-migrate-lock" })
             {
                 File.Delete(_sqliteFile + suffix);
             }

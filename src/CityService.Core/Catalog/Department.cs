@@ -30,3 +30,13 @@ public sealed class Department
         NameEn = nameEn;
     }
 }
+
+public sealed class DepartmentConfiguration : IEntityTypeConfiguration<Department>
+{
+    public void Configure(EntityTypeBuilder<Department> builder)
+    {
+        builder.ToTable("departments");
+        builder.HasKey(d => new { d.RegionCode, d.Code });
+        builder.HasOne<Regions.Region>().WithMany().HasForeignKey(d => d.RegionCode).OnDelete(DeleteBehavior.Restrict);
+    }
+}

@@ -22,7 +22,14 @@ public sealed record ServiceGuide(
     Visits Visits,
     IReadOnlyList<OnlineMode> Online,
     string? ExternalUrl,
-    IReadOnlyList<string> Keywords);
+    IReadOnlyList<string> Keywords)
+{
+    /// <summary>For EF, which sets the stored parts itself (it cannot pass the nested fee and legal basis to the constructor).</summary>
+    private ServiceGuide()
+        : this([], Fee.Free, new LocalizedText(string.Empty, string.Empty), 0, default, [], null, [])
+    {
+    }
+}
 
 /// <summary>The guide fields a city or county replaces for itself and the regions below it; null keeps the inherited value.</summary>
 public sealed record GuidePatch(
@@ -35,6 +42,12 @@ public sealed record GuidePatch(
     string? ExternalUrl = null,
     IReadOnlyList<string>? Keywords = null)
 {
+    /// <summary>For EF, which sets the stored parts itself (see <see cref="ServiceGuide"/>).</summary>
+    private GuidePatch()
+        : this(Materials: null)
+    {
+    }
+
     public ServiceGuide ApplyTo(ServiceGuide guide) => new(
         Materials ?? guide.Materials,
         Fee ?? guide.Fee,
@@ -44,4 +57,28 @@ public sealed record GuidePatch(
         Online ?? guide.Online,
         ExternalUrl ?? guide.ExternalUrl,
         Keywords ?? guide.Keywords);
+}
+
+/// <summary>The columns of a guide: the same for an item's <see cref="ServiceGuide"/> and an override's <see cref="GuidePatch"/>.</summary>
+public static class GuideColumns
+{
+    public static void Map(ComplexPropertyBuilder guide)
+    {
+        guide.Property<IReadOnlyList<LocalizedText>>(nameof(ServiceGuide.Materials)).HasColumnName("materials").HasJsonConversion();
+        guide.ComplexProperty<Fee>(nameof(ServiceGuide.Fee), fee =>
+        {
+            fee.Property(f => f.Kind).HasColumnName("fee_kind");
+            fee.Property(f => f.Fen).HasColumnName("fee_fen");
+        });
+        guide.ComplexProperty<LocalizedText>(nameof(ServiceGuide.LegalBasis), text =>
+        {
+            text.Property(t => t.Zh).HasColumnName("legal_basis_zh");
+            text.Property(t => t.En).HasColumnName("legal_basis_en");
+        });
+        guide.Property(nameof(ServiceGuide.PromisedDays)).HasColumnName("promised_days");
+        guide.Property(nameof(ServiceGuide.Visits)).HasColumnName("visits");
+        guide.Property<IReadOnlyList<OnlineMode>>(nameof(ServiceGuide.Online)).HasColumnName("online_modes").HasJsonConversion();
+        guide.Property(nameof(ServiceGuide.ExternalUrl)).HasColumnName("external_url");
+        guide.Property<IReadOnlyList<string>>(nameof(ServiceGuide.Keywords)).HasColumnName("keywords").HasJsonConversion();
+    }
 }

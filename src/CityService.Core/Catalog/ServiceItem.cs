@@ -12,10 +12,8 @@ public sealed class ServiceItem
     private ServiceItem()
     {
         RegionCode = Code = DepartmentRegionCode = DepartmentCode = string.Empty;
-        NameZh = NameEn = DescriptionZh = DescriptionEn = LegalBasisZh = LegalBasisEn = string.Empty;
-        Materials = [];
-        OnlineModes = [];
-        Keywords = [];
+        NameZh = NameEn = DescriptionZh = DescriptionEn = string.Empty;
+        Guide = null!; // set by EF or by ReviseGuide
     }
 
     public ServiceItem(
@@ -55,25 +53,8 @@ public sealed class ServiceItem
 
     public string DescriptionEn { get; private set; }
 
-    public IReadOnlyList<LocalizedText> Materials { get; private set; }
-
-    public FeeKind FeeKind { get; private set; }
-
-    public long? FeeFen { get; private set; }
-
-    public string LegalBasisZh { get; private set; }
-
-    public string LegalBasisEn { get; private set; }
-
-    public int PromisedDays { get; private set; }
-
-    public Visits Visits { get; private set; }
-
-    public IReadOnlyList<OnlineMode> OnlineModes { get; private set; }
-
-    public string? ExternalUrl { get; private set; }
-
-    public IReadOnlyList<string> Keywords { get; private set; }
+    /// <summary>The guide, stored as a complex type in the item's own columns (materials, fee_kind, fee_fen, …).</summary>
+    public ServiceGuide Guide { get; private set; }
 
     public DateTimeOffset UpdatedAt { get; private set; }
 
@@ -81,9 +62,6 @@ public sealed class ServiceItem
     public AssuranceLevel RequiredLevel { get; private set; } = AssuranceLevel.L1;
 
     public void RequireLevel(AssuranceLevel level, DateTimeOffset now) => (RequiredLevel, UpdatedAt) = (level, now);
-
-    public ServiceGuide Guide => new(
-        Materials, new Fee(FeeKind, FeeFen), new LocalizedText(LegalBasisZh, LegalBasisEn), PromisedDays, Visits, OnlineModes, ExternalUrl, Keywords);
 
     public void AssignTo((string RegionCode, string Code) department) =>
         (DepartmentRegionCode, DepartmentCode) = department;
@@ -94,17 +72,20 @@ public sealed class ServiceItem
         (DescriptionZh, DescriptionEn) = (description.Zh, description.En);
     }
 
-    public void ReviseGuide(ServiceGuide guide, DateTimeOffset now)
+    public void ReviseGuide(ServiceGuide guide, DateTimeOffset now) => (Guide, UpdatedAt) = (guide, now);
+}
+
+public sealed class ServiceItemConfiguration : IEntityTypeConfiguration<ServiceItem>
+{
+    public void Configure(EntityTypeBuilder<ServiceItem> builder)
     {
-        Materials = guide.Materials;
-        FeeKind = guide.Fee.Kind;
-        FeeFen = guide.Fee.Fen;
-        (LegalBasisZh, LegalBasisEn) = (guide.LegalBasis.Zh, guide.LegalBasis.En);
-        PromisedDays = guide.PromisedDays;
-        Visits = guide.Visits;
-        OnlineModes = guide.Online;
-        ExternalUrl = guide.ExternalUrl;
-        Keywords = guide.Keywords;
-        UpdatedAt = now;
+        builder.ToTable("service_items");
+        builder.HasKey(s => new { s.RegionCode, s.Code });
+        builder.Property(s => s.Field).HasEnumText(f => f.Slug(), ServiceFields.FromSlug);
+        builder.ComplexProperty(s => s.Guide, GuideColumns.Map);
+        builder.HasOne<Regions.Region>().WithMany().HasForeignKey(s => s.RegionCode).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne<Department>().WithMany().HasForeignKey(s => new { s.DepartmentRegionCode, s.DepartmentCode }).OnDelete(DeleteBehavior.Restrict);
+        builder.HasIndex(s => new { s.DepartmentRegionCode, s.DepartmentCode }).HasDatabaseName("ix_service_items_department");
+        builder.HasIndex(s => new { s.RegionCode, s.Field }).HasDatabaseName("ix_service_items_region_field");
     }
 }

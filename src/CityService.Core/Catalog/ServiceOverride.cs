@@ -30,37 +30,10 @@ public sealed class ServiceOverride
 
     public string? DepartmentCode { get; private set; }
 
-    public IReadOnlyList<LocalizedText>? Materials { get; private set; }
-
-    public FeeKind? FeeKind { get; private set; }
-
-    public long? FeeFen { get; private set; }
-
-    public string? LegalBasisZh { get; private set; }
-
-    public string? LegalBasisEn { get; private set; }
-
-    public int? PromisedDays { get; private set; }
-
-    public Visits? Visits { get; private set; }
-
-    public IReadOnlyList<OnlineMode>? OnlineModes { get; private set; }
-
-    public string? ExternalUrl { get; private set; }
-
-    public IReadOnlyList<string>? Keywords { get; private set; }
+    /// <summary>The guide fields this region replaces, stored as a complex type in the override's own columns.</summary>
+    public GuidePatch Patch { get; private set; } = new();
 
     public DateTimeOffset UpdatedAt { get; private set; }
-
-    public GuidePatch Patch => new(
-        Materials,
-        FeeKind is { } kind ? new Fee(kind, FeeFen) : null,
-        LegalBasisZh is not null && LegalBasisEn is not null ? new LocalizedText(LegalBasisZh, LegalBasisEn) : null,
-        PromisedDays,
-        Visits,
-        OnlineModes,
-        ExternalUrl,
-        Keywords);
 
     public void Disable(DateTimeOffset now) => (Enabled, UpdatedAt) = (false, now);
 
@@ -74,18 +47,16 @@ public sealed class ServiceOverride
         UpdatedAt = now;
     }
 
-    public void ChangeGuide(GuidePatch patch, DateTimeOffset now)
+    public void ChangeGuide(GuidePatch patch, DateTimeOffset now) => (Patch, UpdatedAt) = (patch, now);
+}
+
+public sealed class ServiceOverrideConfiguration : IEntityTypeConfiguration<ServiceOverride>
+{
+    public void Configure(EntityTypeBuilder<ServiceOverride> builder)
     {
-        Materials = patch.Materials;
-        FeeKind = patch.Fee?.Kind;
-        FeeFen = patch.Fee?.Fen;
-        LegalBasisZh = patch.LegalBasis?.Zh;
-        LegalBasisEn = patch.LegalBasis?.En;
-        PromisedDays = patch.PromisedDays;
-        Visits = patch.Visits;
-        OnlineModes = patch.Online;
-        ExternalUrl = patch.ExternalUrl;
-        Keywords = patch.Keywords;
-        UpdatedAt = now;
+        builder.ToTable("service_overrides");
+        builder.HasKey(o => new { o.RegionCode, o.ServiceCode });
+        builder.ComplexProperty(o => o.Patch, GuideColumns.Map);
+        builder.HasOne<Regions.Region>().WithMany().HasForeignKey(o => o.RegionCode).OnDelete(DeleteBehavior.Restrict);
     }
 }

@@ -113,3 +113,46 @@ public sealed class Account : IdentityUser<Guid>
         SecurityStamp = Guid.NewGuid().ToString("N"); // signs out other sessions
     }
 }
+
+public sealed class AccountConfiguration : IEntityTypeConfiguration<Account>
+{
+    public void Configure(EntityTypeBuilder<Account> builder)
+    {
+        builder.ToTable("accounts");
+        foreach (var text in new[] { nameof(Account.UserName), nameof(Account.NormalizedUserName), nameof(Account.Email), nameof(Account.NormalizedEmail) })
+        {
+            builder.Property(text).HasColumnType("text"); // Identity's 256 is checked by the input rules, not the column (TEXT, as everywhere)
+        }
+
+        builder.HasIndex(a => a.NormalizedUserName).IsUnique().HasDatabaseName("ux_accounts_normalized_user_name");
+        builder.HasIndex(a => a.NormalizedEmail).HasDatabaseName("ix_accounts_normalized_email");
+        builder.HasIndex(a => a.PhoneIndex).IsUnique().HasDatabaseName("ux_accounts_phone_index");
+        builder.HasIndex(a => a.IdNumberIndex).IsUnique().HasDatabaseName("ux_accounts_id_number_index");
+    }
+}
+
+/// <summary>ASP.NET Core Identity's claims of an account.</summary>
+public sealed class AccountClaimConfiguration : IEntityTypeConfiguration<IdentityUserClaim<Guid>>
+{
+    public void Configure(EntityTypeBuilder<IdentityUserClaim<Guid>> builder)
+    {
+        builder.ToTable("account_claims");
+        builder.HasIndex(c => c.UserId).HasDatabaseName("ix_account_claims_user_id");
+    }
+}
+
+/// <summary>ASP.NET Core Identity's external logins: here the partner channels an account is linked to.</summary>
+public sealed class AccountLoginConfiguration : IEntityTypeConfiguration<IdentityUserLogin<Guid>>
+{
+    public void Configure(EntityTypeBuilder<IdentityUserLogin<Guid>> builder)
+    {
+        builder.ToTable("account_logins");
+        builder.HasIndex(l => l.UserId).HasDatabaseName("ix_account_logins_user_id");
+    }
+}
+
+/// <summary>ASP.NET Core Identity's tokens of an account.</summary>
+public sealed class AccountTokenConfiguration : IEntityTypeConfiguration<IdentityUserToken<Guid>>
+{
+    public void Configure(EntityTypeBuilder<IdentityUserToken<Guid>> builder) => builder.ToTable("account_tokens");
+}

@@ -7,3 +7,12 @@ public sealed class DataProtectionKeyRow(string friendlyName, string xml)
 
     public string Xml { get; private set; } = xml;
 }
+
+public sealed class DataProtectionKeyRowConfiguration : IEntityTypeConfiguration<DataProtectionKeyRow>
+{
+    public void Configure(EntityTypeBuilder<DataProtectionKeyRow> builder)
+    {
+        builder.ToTable("data_protection_keys");
+        builder.HasKey(k => k.FriendlyName);
+    }
+}

@@ -97,3 +97,16 @@ public readonly record struct GeoPoint(double Lat, double Lon)
         return 2 * EarthRadiusKm * Math.Asin(Math.Min(1, Math.Sqrt(a)));
     }
 }
+
+public sealed class RegionConfiguration : IEntityTypeConfiguration<Region>
+{
+    public void Configure(EntityTypeBuilder<Region> builder)
+    {
+        builder.ToTable("regions");
+        builder.HasKey(r => r.Code);
+        builder.Ignore(r => r.Seat);
+        builder.Ignore(r => r.Centroid);
+        builder.HasOne<Region>().WithMany().HasForeignKey(r => r.ParentCode).OnDelete(DeleteBehavior.Restrict);
+        builder.HasIndex(r => r.ParentCode).HasDatabaseName("ix_regions_parent_code");
+    }
+}

@@ -15,6 +15,7 @@ public sealed partial class DatabaseInitializer(
     /// <param name="afterSeed">More seeding the host does under the same exclusive lock (e.g. demo accounts).</param>
     public async Task InitializeAsync(bool seedDemo, CancellationToken ct, Func<Task>? afterSeed = null)
     {
+        var started = time.GetTimestamp();
         await migrator.RunExclusiveAsync(
             async () =>
             {
@@ -27,7 +28,8 @@ public sealed partial class DatabaseInitializer(
                     await afterSeed();
                 }
 
-                LogReady(applied.Count, regionChanges, seeded);
+                var elapsed = (long)time.GetElapsedTime(started).TotalMilliseconds;
+                LogReady(applied.Count, regionChanges, seeded, elapsed);
             },
             ct);
     }
@@ -39,6 +41,6 @@ public sealed partial class DatabaseInitializer(
         return new RegionDirectory(await db.Regions.AsNoTracking().ToListAsync(ct));
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Database ready: {Migrations} migration(s) applied, {Regions} region row(s) synced, demo catalog seeded: {Seeded}")]
-    private partial void LogReady(int migrations, int regions, bool seeded);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database ready in {Milliseconds} ms: {Migrations} migration(s) applied, {Regions} region row(s) synced, demo catalog seeded: {Seeded}")]
+    private partial void LogReady(int migrations, int regions, bool seeded, long milliseconds);
 }

@@ -97,6 +97,7 @@ public sealed record StorageSettings(StorageProvider Provider, string Connection
             StorageProvider.Postgres => options.UseNpgsql(ConnectionString),
             _ => options.UseSqlite(ConnectionString),
         };
+        options.UseSnakeCaseNamingConvention(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public System.Data.Common.DbConnection CreateConnection() => Provider switch

@@ -84,3 +84,23 @@ public static class Scopes
     /// <summary>A channel token may check whether the citizen may start a service.</summary>
     public const string ServicesStart = "services:start";
 }
+
+public sealed class ApiClientConfiguration : IEntityTypeConfiguration<ApiClient>
+{
+    public void Configure(EntityTypeBuilder<ApiClient> builder)
+    {
+        builder.ToTable("api_clients");
+        builder.HasKey(c => c.Id);
+        builder.Property(c => c.Scopes).HasJsonConversion();
+    }
+}
+
+public sealed class UsedNonceConfiguration : IEntityTypeConfiguration<UsedNonce>
+{
+    public void Configure(EntityTypeBuilder<UsedNonce> builder)
+    {
+        builder.ToTable("api_nonces");
+        builder.HasKey(n => new { n.ClientId, n.Nonce });
+        builder.HasIndex(n => n.ExpiresAt).HasDatabaseName("ix_api_nonces_expires_at");
+    }
+}

@@ -49,3 +49,26 @@ public sealed class UsedAssertion(string clientId, string jti, DateTimeOffset ex
 
     public DateTimeOffset ExpiresAt { get; private set; } = expiresAt;
 }
+
+public sealed class ChannelLinkRequestConfiguration : IEntityTypeConfiguration<ChannelLinkRequest>
+{
+    public void Configure(EntityTypeBuilder<ChannelLinkRequest> builder)
+    {
+        builder.ToTable("channel_link_requests");
+        builder.HasKey(r => r.Id);
+        builder.HasOne<ApiClient>().WithMany().HasForeignKey(r => r.ClientId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<Account>().WithMany().HasForeignKey(r => r.AccountId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(r => r.AccountId).HasDatabaseName("ix_channel_link_requests_account_id");
+        builder.HasIndex(r => r.ClientId).HasDatabaseName("ix_channel_link_requests_client_id");
+    }
+}
+
+public sealed class UsedAssertionConfiguration : IEntityTypeConfiguration<UsedAssertion>
+{
+    public void Configure(EntityTypeBuilder<UsedAssertion> builder)
+    {
+        builder.ToTable("channel_assertions");
+        builder.HasKey(a => new { a.ClientId, a.Jti });
+        builder.HasIndex(a => a.ExpiresAt).HasDatabaseName("ix_channel_assertions_expires_at");
+    }
+}

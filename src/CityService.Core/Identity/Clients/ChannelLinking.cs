@@ -91,7 +91,7 @@ public sealed class ChannelLinking(CityDbContext db, PersonalDataProtector prote
 
         // The primary key (channel, jti) admits each assertion once, on every instance and under parallel replays alike;
         // the id is kept until the assertion could no longer be accepted anyway.
-        var keepUntil = (new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero) + TimeSpan.FromSeconds(30)).ToUnixTimeMilliseconds();
+        var keepUntil = db.Database.ToStored(new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero) + TimeSpan.FromSeconds(30));
         var fresh = await db.Database.ExecuteSqlInterpolatedAsync(
             $"INSERT INTO channel_assertions (client_id, jti, expires_at) VALUES ({channel.Id}, {jti}, {keepUntil}) ON CONFLICT DO NOTHING", ct);
         if (fresh == 0)

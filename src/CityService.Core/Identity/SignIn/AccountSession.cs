@@ -79,12 +79,6 @@ public sealed class AccountSessionConfiguration : IEntityTypeConfiguration<Accou
     {
         builder.ToTable("sessions");
         builder.HasKey(s => s.Id);
-        builder.Property(s => s.Kind).HasConversion<string>();
-        builder.Property(s => s.Method).HasConversion<string>();
-        builder.Property(s => s.CreatedAt).HasConversion(Storage.CityDbContext.UnixMilliseconds);
-        builder.Property(s => s.LastSeenAt).HasConversion(Storage.CityDbContext.UnixMilliseconds);
-        builder.Property(s => s.ExpiresAt).HasConversion(Storage.CityDbContext.UnixMilliseconds);
-        builder.Property(s => s.EndedAt).HasConversion(Storage.CityDbContext.UnixMilliseconds);
         builder.HasOne<Account>().WithMany().HasForeignKey(s => s.AccountId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(s => s.AccountId).HasDatabaseName("ix_sessions_account_id");
     }

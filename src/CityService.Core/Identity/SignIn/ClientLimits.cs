@@ -62,3 +62,13 @@ public sealed class ClientLimits(CityDbContext db, TimeProvider time)
         }
     }
 }
+
+public sealed class ClientLimitHitConfiguration : IEntityTypeConfiguration<ClientLimitHit>
+{
+    public void Configure(EntityTypeBuilder<ClientLimitHit> builder)
+    {
+        builder.ToTable("client_limit_hits");
+        builder.HasKey(h => h.Id);
+        builder.HasIndex(h => new { h.Purpose, h.ClientIndex, h.At }).HasDatabaseName("ix_client_limit_hits_purpose_client_at");
+    }
+}

@@ -46,3 +46,14 @@ public sealed class OtpChallenge
 
     public void Consume(DateTimeOffset now) => ConsumedAt = now;
 }
+
+public sealed class OtpChallengeConfiguration : IEntityTypeConfiguration<OtpChallenge>
+{
+    public void Configure(EntityTypeBuilder<OtpChallenge> builder)
+    {
+        builder.ToTable("otp_challenges");
+        builder.HasKey(o => o.Id);
+        builder.HasIndex(o => new { o.PhoneIndex, o.CreatedAt }).HasDatabaseName("ix_otp_challenges_phone_created");
+        builder.HasIndex(o => new { o.ClientIndex, o.CreatedAt }).HasDatabaseName("ix_otp_challenges_client_created");
+    }
+}

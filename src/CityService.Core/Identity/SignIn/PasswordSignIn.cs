@@ -159,3 +159,12 @@ public sealed class PasswordSignIn(
             TimeSpan.FromSeconds(seconds));
     }
 }
+
+public sealed class SignInLockoutConfiguration : IEntityTypeConfiguration<SignInLockout>
+{
+    public void Configure(EntityTypeBuilder<SignInLockout> builder)
+    {
+        builder.ToTable("sign_in_lockouts");
+        builder.HasKey(l => l.PhoneIndex);
+    }
+}

@@ -40,3 +40,16 @@ public sealed class StaffAssignment(string regionCode, string departmentCode, Gu
 
     public DateTimeOffset GrantedAt { get; private set; } = grantedAt;
 }
+
+public sealed class StaffAssignmentConfiguration : IEntityTypeConfiguration<StaffAssignment>
+{
+    public void Configure(EntityTypeBuilder<StaffAssignment> builder)
+    {
+        builder.ToTable("staff_assignments");
+        builder.HasKey(a => new { a.RegionCode, a.DepartmentCode, a.AccountId, a.Role });
+        builder.Property(a => a.Role).HasEnumText(StaffRoles.Slug, StaffRoles.TryParse);
+        builder.HasOne<Account>().WithMany().HasForeignKey(a => a.AccountId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<Catalog.Department>().WithMany().HasForeignKey(a => new { a.RegionCode, a.DepartmentCode }).OnDelete(DeleteBehavior.Restrict);
+        builder.HasIndex(a => a.AccountId).HasDatabaseName("ix_staff_assignments_account_id");
+    }
+}

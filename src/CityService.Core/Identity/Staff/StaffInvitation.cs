@@ -43,3 +43,16 @@ public sealed class StaffInvitation
 
     public bool IsOpen(DateTimeOffset now) => WithdrawnAt is null && AcceptedAt is null && now < ExpiresAt;
 }
+
+public sealed class StaffInvitationConfiguration : IEntityTypeConfiguration<StaffInvitation>
+{
+    public void Configure(EntityTypeBuilder<StaffInvitation> builder)
+    {
+        builder.ToTable("staff_invitations");
+        builder.HasKey(i => i.Id);
+        builder.Property(i => i.Role).HasEnumText(StaffRoles.Slug, StaffRoles.TryParse);
+        builder.HasOne<Catalog.Department>().WithMany().HasForeignKey(i => new { i.RegionCode, i.DepartmentCode }).OnDelete(DeleteBehavior.Restrict);
+        builder.HasIndex(i => new { i.RegionCode, i.DepartmentCode }).HasDatabaseName("ix_staff_invitations_department");
+        builder.HasIndex(i => i.PhoneIndex).HasDatabaseName("ix_staff_invitations_phone_index");
+    }
+}

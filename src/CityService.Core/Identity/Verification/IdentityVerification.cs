@@ -76,3 +76,25 @@ public sealed class FaceChallenge
 
     public void Use(DateTimeOffset now) => UsedAt = now;
 }
+
+public sealed class IdentityVerificationConfiguration : IEntityTypeConfiguration<IdentityVerification>
+{
+    public void Configure(EntityTypeBuilder<IdentityVerification> builder)
+    {
+        builder.ToTable("identity_verifications");
+        builder.HasKey(v => v.Id);
+        builder.HasOne<Account>().WithMany().HasForeignKey(v => v.AccountId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(v => new { v.AccountId, v.At }).HasDatabaseName("ix_identity_verifications_account_at");
+    }
+}
+
+public sealed class FaceChallengeConfiguration : IEntityTypeConfiguration<FaceChallenge>
+{
+    public void Configure(EntityTypeBuilder<FaceChallenge> builder)
+    {
+        builder.ToTable("face_challenges");
+        builder.HasKey(c => c.Id);
+        builder.HasOne<Account>().WithMany().HasForeignKey(c => c.AccountId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(c => new { c.AccountId, c.Nonce }).IsUnique().HasDatabaseName("ux_face_challenges_account_nonce");
+    }
+}

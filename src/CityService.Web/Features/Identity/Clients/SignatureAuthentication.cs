@@ -79,7 +79,7 @@ public sealed class SignatureAuthenticationHandler(
         // ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike): a replay inserts nothing, without an error in the log.
         var now = TimeProvider.GetUtcNow();
         var nonce = Request.Headers[names.Nonce].ToString();
-        var keepUntil = (now + (2 * RequestSigning.AllowedClockSkew)).ToUnixTimeMilliseconds();
+        var keepUntil = db.Database.ToStored(now + (2 * RequestSigning.AllowedClockSkew));
         var inserted = await db.Database.ExecuteSqlInterpolatedAsync(
             $"INSERT INTO api_nonces (client_id, nonce, expires_at) VALUES ({client.Id}, {nonce}, {keepUntil}) ON CONFLICT DO NOTHING",
             Context.RequestAborted);

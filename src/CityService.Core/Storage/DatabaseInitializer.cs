@@ -20,6 +20,8 @@ public sealed partial class DatabaseInitializer(
             async () =>
             {
                 var applied = await migrator.MigrateAsync(ct);
+                var schemaMs = (long)time.GetElapsedTime(started).TotalMilliseconds;
+                LogSchemaReady(schemaMs);
                 await using var db = await dbFactory.CreateDbContextAsync(ct);
                 var regionChanges = await RegionSeeder.SyncAsync(db, ct);
                 var seeded = seedDemo && await CatalogSeeder.SeedDemoAsync(db, time, ct);
@@ -40,6 +42,9 @@ public sealed partial class DatabaseInitializer(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return new RegionDirectory(await db.Regions.AsNoTracking().ToListAsync(ct));
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Schema up to date after {Milliseconds} ms")]
+    private partial void LogSchemaReady(long milliseconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database ready in {Milliseconds} ms: {Migrations} migration(s) applied, {Regions} region row(s) synced, demo catalog seeded: {Seeded}")]
     private partial void LogReady(int migrations, int regions, bool seeded, long milliseconds);

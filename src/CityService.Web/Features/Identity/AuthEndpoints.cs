@@ -29,7 +29,7 @@ public sealed record FaceChallengeDto(string Nonce, DateTimeOffset ExpiresAt);
 /// The photo is base64 (line breaks allowed) of a JPEG or PNG of at most <see cref="IdentityVerificationService.MaxImageBytes"/>:
 /// a larger photo is a 413 problem naming that limit (<c>photo.too-large</c>), a body over <see cref="MaxBodyBytes"/> a 413 naming that one.
 /// </summary>
-public sealed record FaceVerificationRequest(string? Nonce, [property: Text(FaceVerificationRequest.MaxBodyBytes, Core.Common.TextKind.MultiLine)] string? Image)
+public sealed record FaceVerificationRequest(string? Nonce, [property: Text(FaceVerificationRequest.MaxBodyBytes + 1, Core.Common.TextKind.MultiLine)] string? Image)
 {
     /// <summary>Room for base64 of the largest photo (4/3 of it), with line breaks.</summary>
     public const int MaxBodyBytes = 15 * 1024 * 1024;

@@ -46,7 +46,7 @@ public sealed class VerifyModel(CityDbContext db, IdentityVerificationService ve
 
     /// <summary><c>?too-large=1</c>: a photo form too large to read was sent; offer the photo step again with the message.</summary>
     [BindProperty(Name = RequestInput.TooLargeQuery, SupportsGet = true)]
-    public bool TooLarge { get; set; }
+    public string? TooLarge { get; set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
@@ -56,7 +56,7 @@ public sealed class VerifyModel(CityDbContext db, IdentityVerificationService ve
         }
 
         Level = account.AssuranceLevel;
-        if (TooLarge && Level == AssuranceLevel.L2)
+        if (TooLarge == "1" && Level == AssuranceLevel.L2)
         {
             await StartChallengeAsync(account.Id, ct);
             Errors.Add(Photo.TooLarge(), "image");
@@ -140,7 +140,11 @@ public sealed class VerifyModel(CityDbContext db, IdentityVerificationService ve
 
         MarkRateLimited(result.Error);
         Errors.Add(result.Error, "image");
-        if (result.Error.Kind == ErrorKind.Invalid)
+        if (result.Error.Kind is ErrorKind.TooLarge or ErrorKind.UnsupportedType)
+        {
+            PhotoStep = !string.IsNullOrEmpty(Nonce); // refused before the challenge was looked at: it is still open
+        }
+        else if (result.Error.Kind == ErrorKind.Invalid)
         {
             // A used or expired challenge cannot be tried again: open a fresh one so the person can retake the photo at once.
             await StartChallengeAsync(account.Id, ct, reportErrors: false);

@@ -4,6 +4,7 @@ using CityService.Core.Catalog;
 using CityService.Core.Common;
 using CityService.Core.Identity;
 using CityService.Core.Regions;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -16,7 +17,7 @@ namespace CityService.Core.Storage;
 /// One model for both providers. The schema itself comes from the SQL scripts in Storage/Migrations
 /// (see docs/decisions/002-sql-migrations.md); names here must match them, which a test checks.
 /// </summary>
-public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : IdentityUserContext<Account, Guid>(options)
+public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : IdentityUserContext<Account, Guid>(options), IDataProtectionKeyContext
 {
     public DbSet<Region> Regions => Set<Region>();
 
@@ -30,7 +31,8 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Ide
 
     public DbSet<OtpChallenge> OtpChallenges => Set<OtpChallenge>();
 
-    public DbSet<DataProtectionKeyRow> DataProtectionKeys => Set<DataProtectionKeyRow>();
+    /// <summary>Data Protection's key ring (<c>PersistKeysToDbContext</c>); each key is stored encrypted (Web: KeyRingEncryptor).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public DbSet<IdentityVerification> IdentityVerifications => Set<IdentityVerification>();
 
@@ -161,10 +163,14 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Ide
 
         ConfigureChannelConsentAndInvitations(builder);
 
-        builder.Entity<DataProtectionKeyRow>(e =>
+        // EF's own DataProtectionKey on the table of migration 0002: keyed by friendly name (Data Protection names each key
+        // "key-<guid>"), without the entity's surrogate Id, so the schema stays as it was.
+        builder.Entity<DataProtectionKey>(e =>
         {
             e.ToTable("data_protection_keys");
+            e.Ignore(k => k.Id);
             e.HasKey(k => k.FriendlyName);
+            e.Property(k => k.Xml).IsRequired();
         });
 
         builder.Entity<Region>(e =>

@@ -1,9 +1,0 @@
-namespace CityService.Core.Identity;
-
-/// <summary>One key of ASP.NET Core Data Protection's key ring, kept in the database so every instance shares it.</summary>
-public sealed class DataProtectionKeyRow(string friendlyName, string xml)
-{
-    public string FriendlyName { get; private set; } = friendlyName;
-
-    public string Xml { get; private set; } = xml;
-}

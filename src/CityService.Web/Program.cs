@@ -7,6 +7,7 @@ using CityService.Web.Infrastructure;
 var builder = WebApplication.CreateBuilder(args);
 var storage = builder.AddStorage();
 builder.AddWebParts();
+builder.AddHealth();
 builder.AddPublicSite();
 builder.AddIdentityParts();
 

@@ -1,3 +1,6 @@
+using CityService.Core.Common;
+using StbImageSharp;
+
 namespace CityService.RegistrySimulator;
 
 /// <summary>An 8-bit grayscale image, row by row, top to bottom (0 = black, 255 = white).</summary>
@@ -36,34 +39,86 @@ public sealed class GrayImage
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        if (width == Width && height == Height)
+        return width == Width && height == Height ? this : new GrayImage(width, height, Photo.Resize(_pixels, Width, Height, 1, width, height));
+    }
+
+    /// <summary>An 8-bit grayscale PNG (colour type 0).</summary>
+    public byte[] ToPng() => Photo.EncodePng(_pixels, Width, Height, 1);
+
+    /// <summary>A grayscale baseline JPEG.</summary>
+    public byte[] ToJpeg(int quality = 90) => Photo.EncodeJpeg(_pixels, Width, Height, 1, quality);
+
+    /// <summary>
+    /// Reads a PNG or JPEG (StbImageSharp: every PNG colour type, bit depth and interlacing; baseline and progressive JPEG)
+    /// as luminance: gray as stored, colour by ITU-R BT.601 weights, alpha ignored. Anything else, or an image wider or
+    /// taller than <see cref="MaxDimension"/>, is refused with an <see cref="ImageFormatException"/>.
+    /// </summary>
+    public static GrayImage Decode(byte[] file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (!IsPng(file) && !IsJpeg(file))
         {
-            return this;
+            throw new ImageFormatException("Not a PNG or JPEG file.");
         }
 
-        var result = new byte[width * height];
-        for (var y = 0; y < height; y++)
+        if (!Photo.IsWellFormed(file))
         {
-            var y0 = (int)((long)y * Height / height);
-            var y1 = Math.Max(y0 + 1, (int)((long)(y + 1) * Height / height));
-            for (var x = 0; x < width; x++)
+            throw new ImageFormatException("The image is damaged or cut short (a PNG chunk or JPEG segment runs past the end, or a PNG CRC does not match).");
+        }
+
+        try
+        {
+            using var stream = new MemoryStream(file, writable: false);
+            var info = ImageInfo.FromStream(stream) ?? throw new ImageFormatException("The image header cannot be read.");
+            if (info.Width > MaxDimension || info.Height > MaxDimension)
             {
-                var x0 = (int)((long)x * Width / width);
-                var x1 = Math.Max(x0 + 1, (int)((long)(x + 1) * Width / width));
-                long sum = 0;
-                for (var sy = y0; sy < y1; sy++)
-                {
-                    for (var sx = x0; sx < x1; sx++)
-                    {
-                        sum += _pixels[(sy * Width) + sx];
-                    }
-                }
-
-                var count = (long)(y1 - y0) * (x1 - x0);
-                result[(y * width) + x] = (byte)((sum + (count / 2)) / count);
+                throw new ImageFormatException($"The image is larger than {MaxDimension}×{MaxDimension} pixels.");
             }
+
+            var gray = info.ColorComponents is ColorComponents.Grey or ColorComponents.GreyAlpha;
+            var image = ImageResult.FromMemory(file, gray ? ColorComponents.Grey : ColorComponents.RedGreenBlue);
+            return new GrayImage(image.Width, image.Height, gray ? image.Data : Luminance(image.Data));
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or OverflowException)
+        {
+            throw new ImageFormatException("The image cannot be decoded: " + e.Message, e);
+        }
+    }
+
+    /// <summary>Largest width or height read, which also bounds the memory a decoding can claim.</summary>
+    public const int MaxDimension = 2048;
+
+    private static bool IsPng(ReadOnlySpan<byte> file) => file.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
+
+    private static bool IsJpeg(ReadOnlySpan<byte> file) => file.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]);
+
+    private static byte[] Luminance(byte[] rgb)
+    {
+        var luminance = new byte[rgb.Length / 3];
+        for (var i = 0; i < luminance.Length; i++)
+        {
+            var p = i * 3;
+            luminance[i] = (byte)(((299 * rgb[p]) + (587 * rgb[p + 1]) + (114 * rgb[p + 2]) + 500) / 1000);
         }
 
-        return new GrayImage(width, height, result);
+        return luminance;
+    }
+}
+
+/// <summary>An image the simulator cannot read: not a PNG or JPEG, damaged, or too large.</summary>
+public sealed class ImageFormatException : FormatException
+{
+    public ImageFormatException()
+    {
+    }
+
+    public ImageFormatException(string message)
+        : base(message)
+    {
+    }
+
+    public ImageFormatException(string message, Exception innerException)
+        : base(message, innerException)
+    {
     }
 }

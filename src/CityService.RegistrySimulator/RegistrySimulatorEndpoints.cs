@@ -168,9 +168,9 @@ public static class RegistrySimulatorEndpoints
         GrayImage snapshot;
         try
         {
-            snapshot = PngCodec.Decode(png);
+            snapshot = GrayImage.Decode(png);
         }
-        catch (PngFormatException e)
+        catch (ImageFormatException e)
         {
             return BadRequest("image-invalid", e.Message);
         }

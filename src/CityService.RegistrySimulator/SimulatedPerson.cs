@@ -38,13 +38,16 @@ public sealed class SimulatedPerson
     /// <summary>The registry's 64×64 grayscale reference photo.</summary>
     public GrayImage ReferenceFace => _face.Value;
 
-    public byte[] ReferencePng() => PngCodec.Encode(ReferenceFace);
+    public byte[] ReferencePng() => ReferenceFace.ToPng();
 
     /// <summary>
     /// A "live" photo of this person: the reference plus Gaussian noise and a small brightness shift, optionally resampled
     /// to <paramref name="size"/>×<paramref name="size"/>, as PNG. The same <paramref name="seed"/> gives the same photo.
     /// </summary>
-    public byte[] LiveSnapshotPng(int? seed = null, int size = FaceMatcher.Size) => PngCodec.Encode(LiveSnapshot(seed, size));
+    public byte[] LiveSnapshotPng(int? seed = null, int size = FaceMatcher.Size) => LiveSnapshot(seed, size).ToPng();
+
+    /// <summary>The same live photo as a (grayscale, baseline) JPEG, as a phone sends it.</summary>
+    public byte[] LiveSnapshotJpeg(int? seed = null, int size = FaceMatcher.Size) => LiveSnapshot(seed, size).ToJpeg();
 
     public GrayImage LiveSnapshot(int? seed = null, int size = FaceMatcher.Size)
     {

@@ -9,6 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 // The host: storage (SQLite | PostgreSQL), JSON/problems/pages/languages, the public site's settings.
 var storage = builder.AddStorage();
 builder.AddWebParts();
+builder.AddHealth();
 builder.AddPublicSite();
 
 // The capabilities, one line each (Features/<Capability>/).

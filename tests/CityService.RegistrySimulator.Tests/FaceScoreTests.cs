@@ -70,7 +70,7 @@ public sealed class FaceScoreTests
         {
             foreach (var (seed, size) in new[] { (1, 64), (2, 64), (3, 128), (4, 96), (5, 48) })
             {
-                var snapshot = PngCodec.Decode(person.LiveSnapshotPng(seed, size));
+                var snapshot = GrayImage.Decode(person.LiveSnapshotPng(seed, size));
                 var score = FaceMatcher.Score(person.ReferenceFace, snapshot);
                 Assert.True(score >= 0.9, $"{person} seed {seed} size {size}: {score}");
             }

@@ -106,7 +106,7 @@ public sealed class RegistrySimulatorHttpTests(RegistrySimulatorFixture fixture)
         Assert.Equal(RegistryFaceOutcome.Rejected, notPng.Outcome);
         Assert.Equal("image-invalid", notPng.Detail);
 
-        var tiny = await registry.CompareFaceAsync(Person.IdNumber, "challenge-5", PngCodec.Encode(PngCodecTests.Gradient(8, 8)), Ct);
+        var tiny = await registry.CompareFaceAsync(Person.IdNumber, "challenge-5", PngCodecTests.Gradient(8, 8).ToPng(), Ct);
         Assert.Equal(RegistryFaceOutcome.Rejected, tiny.Outcome);
         Assert.Equal("image-too-small", tiny.Detail);
     }
@@ -393,6 +393,20 @@ public sealed class RegistrySimulatorHttpTests(RegistrySimulatorFixture fixture)
     }
 
     [Fact]
+    public async Task A_jpeg_snapshot_is_compared_like_a_png()
+    {
+        using var http = new HttpClient();
+        var registry = Registry(http);
+
+        var same = await registry.CompareFaceAsync(Person.IdNumber, "challenge-13", Person.LiveSnapshotJpeg(seed: 13, size: 128), Ct);
+        var other = await registry.CompareFaceAsync(Person.IdNumber, "challenge-14", Other.LiveSnapshotJpeg(seed: 13), Ct);
+
+        Assert.Equal(RegistryFaceOutcome.Compared, same.Outcome);
+        Assert.True(same.Score >= 0.95, $"same person: {same.Score}");
+        Assert.True(other.Score < 0.85, $"another person: {other.Score}");
+    }
+
+    [Fact]
     public async Task A_colour_snapshot_is_compared_by_its_luminance()
     {
         var face = Person.LiveSnapshot(seed: 9);
@@ -403,7 +417,7 @@ public sealed class RegistrySimulatorHttpTests(RegistrySimulatorFixture fixture)
         }
 
         using var http = new HttpClient();
-        var result = await Registry(http).CompareFaceAsync(Person.IdNumber, "challenge-12", PngCodec.EncodeRaw(64, 64, PngCodec.ColourRgb, rgb, row => (byte)(row % 5)), Ct);
+        var result = await Registry(http).CompareFaceAsync(Person.IdNumber, "challenge-12", Photo.EncodePng(rgb, 64, 64, 3), Ct);
 
         Assert.True(result.Score >= 0.9);
     }

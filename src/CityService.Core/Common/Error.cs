@@ -8,6 +8,12 @@ public enum ErrorKind
     Forbidden,
     RateLimited,
     Unavailable,
+
+    /// <summary>The input is larger than accepted (413).</summary>
+    TooLarge,
+
+    /// <summary>The input is of a kind (file format, media type) not accepted (415).</summary>
+    UnsupportedType,
 }
 
 /// <summary>

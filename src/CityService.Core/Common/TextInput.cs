@@ -29,12 +29,12 @@ public static class TextInput
 
         if (value.Length > maxLength)
         {
-            return Error.Invalid(parameter, TextErrors.TooLong,
+            return Error.Invalid(parameter, InputErrors.Text.TooLong,
                 $"“{parameter}”过长：最多 {maxLength} 个字符。", $"'{parameter}' is too long: at most {maxLength} characters.");
         }
 
         var bad = FirstInvalid(value, kind);
-        return bad < 0 ? null : Error.Invalid(parameter, TextErrors.InvalidCharacter,
+        return bad < 0 ? null : Error.Invalid(parameter, InputErrors.Text.InvalidCharacter,
             $"“{parameter}”含有不允许的字符（控制字符或无效的 Unicode，位置 {bad + 1}）。",
             $"'{parameter}' contains a character that is not allowed (a control character or invalid Unicode, at position {bad + 1}).");
     }

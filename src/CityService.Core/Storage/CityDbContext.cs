@@ -5,6 +5,7 @@ using CityService.Core.Identity.Clients;
 using CityService.Core.Identity.SignIn;
 using CityService.Core.Identity.Staff;
 using CityService.Core.Identity.Verification;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
@@ -16,7 +17,7 @@ namespace CityService.Core.Storage;
 /// comes from the SQL scripts in Storage/Migrations, applied by Evolve (docs/decisions/012-data-model-and-migrations.md);
 /// a test checks on both providers that they and this model agree.
 /// </summary>
-public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Microsoft.AspNetCore.Identity.EntityFrameworkCore.IdentityUserContext<Account, Guid>(options)
+public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Microsoft.AspNetCore.Identity.EntityFrameworkCore.IdentityUserContext<Account, Guid>(options), IDataProtectionKeyContext
 {
     public DbSet<Region> Regions => Set<Region>();
 
@@ -30,7 +31,8 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Mic
 
     public DbSet<OtpChallenge> OtpChallenges => Set<OtpChallenge>();
 
-    public DbSet<DataProtectionKeyRow> DataProtectionKeys => Set<DataProtectionKeyRow>();
+    /// <summary>Data Protection's key ring (<c>PersistKeysToDbContext</c>); each key is stored encrypted (Web: KeyRingEncryptor).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public DbSet<IdentityVerification> IdentityVerifications => Set<IdentityVerification>();
 

@@ -8,6 +8,7 @@ public static class HttpErrors
         public const string BadRequest = "http.bad-request";
         public const string BodyTooLarge = "http.body-too-large";
         public const string FormInvalid = "http.form-invalid";
+        public const string FormTooLarge = "http.form-too-large";
         public const string MethodNotAllowed = "http.method-not-allowed";
         public const string NotFound = "http.not-found";
         public const string UnsupportedCharset = "http.unsupported-charset";

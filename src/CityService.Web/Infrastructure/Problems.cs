@@ -24,6 +24,8 @@ public static partial class Problems
             ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
             ErrorKind.RateLimited => StatusCodes.Status429TooManyRequests,
             ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+            ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+            ErrorKind.UnsupportedType => StatusCodes.Status415UnsupportedMediaType,
             _ => StatusCodes.Status400BadRequest,
         };
         if (error.RetryAfter is { } wait)

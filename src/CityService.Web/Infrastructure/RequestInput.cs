@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using CityService.Core.Common;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.Net.Http.Headers;
@@ -19,14 +20,27 @@ namespace CityService.Web.Infrastructure;
 /// </summary>
 public static class RequestInput
 {
-    /// <summary>Any JSON request under /api; the largest is a face photo (base64 PNG of at most 512 KB).</summary>
+    /// <summary>Any JSON request under /api, unless its endpoint says otherwise (<see cref="IRequestSizeLimitMetadata"/>, e.g. the face photo's).</summary>
     public const long MaxApiBodyBytes = 1024 * 1024;
+
+    /// <summary>
+    /// The query flag a page gets when its form was larger than the page's <see cref="RequestFormLimitsAttribute"/>: the
+    /// form cannot be read (nor its antiforgery token), so the browser is sent back (303) to the page to show why.
+    /// </summary>
+    public const string TooLargeQuery = "too-large";
 
     /// <summary>Checks the request's content type, size and text values after routing, before the endpoint runs.</summary>
     public static void UseRequestInputChecks(this WebApplication app) => app.Use(async (http, next) =>
     {
         if (await RefusalAsync(http) is { } error)
         {
+            if (error.Code == HttpErrors.Http.FormTooLarge && !HostSetup.IsApi(http.Request.Path))
+            {
+                http.Response.Headers.Location = http.Request.PathBase + http.Request.Path + "?" + TooLargeQuery + "=1";
+                http.Response.StatusCode = StatusCodes.Status303SeeOther;
+                return;
+            }
+
             http.Response.StatusCode = Status(error);
             if (HostSetup.IsApi(http.Request.Path))
             {
@@ -42,7 +56,7 @@ public static class RequestInput
     private static int Status(Error error) => error.Code switch
     {
         HttpErrors.Http.UnsupportedCharset => StatusCodes.Status415UnsupportedMediaType,
-        HttpErrors.Http.BodyTooLarge => StatusCodes.Status413PayloadTooLarge,
+        HttpErrors.Http.BodyTooLarge or HttpErrors.Http.FormTooLarge => StatusCodes.Status413PayloadTooLarge,
         _ => StatusCodes.Status400BadRequest,
     };
 
@@ -63,14 +77,15 @@ public static class RequestInput
                     "A JSON body must be UTF-8 encoded (leave out the charset, or send charset=utf-8)."));
             }
 
-            if (request.ContentLength > MaxApiBodyBytes)
+            var maxBody = http.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize ?? MaxApiBodyBytes;
+            if (request.ContentLength > maxBody)
             {
-                return TooLarge();
+                return TooLarge(maxBody);
             }
 
             if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             {
-                limit.MaxRequestBodySize = MaxApiBodyBytes; // a chunked body is cut off by the server at the same size
+                limit.MaxRequestBodySize = maxBody; // a chunked body is cut off by the server at the same size
             }
         }
 
@@ -92,7 +107,19 @@ public static class RequestInput
             return null;
         }
 
-        if (endpoint.Metadata.GetMetadata<RequestFormLimitsAttribute>() is { } limits)
+        var formLimits = endpoint.Metadata.GetMetadata<RequestFormLimitsAttribute>();
+        if (formLimits is not null && request.ContentLength > formLimits.MultipartBodyLengthLimit)
+        {
+            return FormTooLarge();
+        }
+
+        if (endpoint.Metadata.GetMetadata<IRequestSizeLimitMetadata>() is { MaxRequestBodySize: { } pageLimit }
+            && http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            bodyLimit.MaxRequestBodySize = pageLimit; // the form is read here, before MVC would apply the page's [RequestSizeLimit]
+        }
+
+        if (formLimits is { } limits)
         {
             // Read with the page's own form limits (e.g. the photo upload's), which MVC can no longer apply once the form is read.
             http.Features.Set<IFormFeature>(new FormFeature(request, new Microsoft.AspNetCore.Http.Features.FormOptions
@@ -114,6 +141,10 @@ public static class RequestInput
         {
             return Values(await request.ReadFormAsync(http.RequestAborted));
         }
+        catch (Exception e) when (formLimits is not null && IsSizeBreach(e))
+        {
+            return FormTooLarge(); // a body without Content-Length that turned out too large
+        }
         catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
         {
             return Error.Invalid("form", HttpErrors.Http.FormInvalid, "表单内容无法读取（格式有误或字段过多）。", "The form could not be read (malformed, or too many or too large fields).");
@@ -126,7 +157,7 @@ public static class RequestInput
         {
             if (TextInput.Check(name, "name", 256) is not null)
             {
-                return Error.Invalid("name", TextErrors.InvalidName, "参数名含有不允许的字符或过长。", "A parameter name contains characters that are not allowed, or is too long.");
+                return Error.Invalid("name", InputErrors.Text.InvalidName, "参数名含有不允许的字符或过长。", "A parameter name contains characters that are not allowed, or is too long.");
             }
 
             foreach (var value in strings)
@@ -141,8 +172,15 @@ public static class RequestInput
         return null;
     }
 
-    private static Error TooLarge() => new(ErrorKind.Invalid, HttpErrors.Http.BodyTooLarge, new(
-        $"请求内容过大：最多 {MaxApiBodyBytes / 1024} KB。", $"The request body is too large: at most {MaxApiBodyBytes / 1024} KB."));
+    /// <summary>Kestrel's body limit (413), or the multipart reader's "Multipart body length limit … exceeded".</summary>
+    private static bool IsSizeBreach(Exception e) =>
+        e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }
+        || (e is InvalidDataException && e.Message.Contains("length limit", StringComparison.OrdinalIgnoreCase));
+
+        private static Error TooLarge(long limit = MaxApiBodyBytes) => new(ErrorKind.TooLarge, HttpErrors.Http.BodyTooLarge, new(
+        $"请求内容过大：最多 {limit / 1024} KB。", $"The request body is too large: at most {limit / 1024} KB."));
+
+    private static Error FormTooLarge() => new(ErrorKind.TooLarge, HttpErrors.Http.FormTooLarge, new("表单内容过大。", "The form is too large."));
 
     private static bool IsJson(MediaTypeHeaderValue media) =>
         media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase);
@@ -169,7 +207,7 @@ public static class RequestInput
         }
 
         return bad.StatusCode == StatusCodes.Status413PayloadTooLarge
-            ? Problems.Build(http, bad.StatusCode, HttpErrors.Http.BodyTooLarge, TooLarge().Message)
+            ? Problems.Build(http, bad.StatusCode, HttpErrors.Http.BodyTooLarge, TooLarge(http.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? MaxApiBodyBytes).Message)
             : Problems.Build(http, bad.StatusCode, HttpErrors.Http.BadRequest, new LocalizedText("请求格式不正确。", "The request is malformed."));
     }
 }

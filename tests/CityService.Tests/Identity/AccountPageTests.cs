@@ -258,7 +258,7 @@ public abstract class AccountPageTests(AppFixture app)
         Assert.Equal("multipart/form-data", form.GetAttribute("enctype"));
         var file = form.QuerySelector("input#image")!;
         Assert.Equal("file", file.GetAttribute("type"));
-        Assert.Equal("image/png", file.GetAttribute("accept"));
+        Assert.Equal("image/jpeg,image/png", file.GetAttribute("accept"));
         Assert.Equal("user", file.GetAttribute("capture"));
         Assert.True(RequestSigning.IsWellFormedNonce(form.QuerySelector("input[type=hidden][name=nonce]")!.GetAttribute("value")));
         AssertAccessibleForms(upload);
@@ -293,26 +293,44 @@ public abstract class AccountPageTests(AppFixture app)
     }
 
     [Fact]
-    public async Task A_photo_over_512_KiB_or_not_a_png_is_refused_at_the_photo_field()
+    public async Task A_phone_jpeg_of_8_MB_raises_the_level_to_3()
+    {
+        var browser = await SignedInCitizen();
+        var person = NextPerson();
+        await VerifyId(browser, person);
+        var upload = await StartFace(browser);
+        Assert.Contains("10 MB", Text(upload, "#image-hint"), StringComparison.Ordinal);
+
+        var photo = PhonePhotos.Jpeg(person, width: 3024, height: 4032, exifOrientation: 6, padTo: 8 * 1024 * 1024);
+        Assert.Equal("/me?verified=L3", Location(await Submit(browser, upload, "#face-form", file: photo)));
+    }
+
+    [Fact]
+    public async Task A_photo_over_10_MB_HEIC_or_not_a_photo_is_refused_at_the_photo_field()
     {
         var browser = await SignedInCitizen();
         await VerifyId(browser, NextPerson());
         var upload = await StartFace(browser);
 
-        var large = new byte[(512 * 1024) + 1];
-        new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }.CopyTo(large, 0);
-        var tooLarge = await Html(await Submit(browser, upload, "#face-form", file: large), HttpStatusCode.OK);
-        Assert.StartsWith("照片不能超过 512 KB", Text(tooLarge, "#image-error"), StringComparison.Ordinal);
+        var tooLarge = await Html(await Submit(browser, upload, "#face-form", file: new byte[(10 * 1024 * 1024) + 1]), HttpStatusCode.OK);
+        Assert.StartsWith("照片过大：文件最多 10 MB", Text(tooLarge, "#face-form #image-error"), StringComparison.Ordinal);
+        Assert.Equal("image-hint image-error", tooLarge.QuerySelector("input#image")!.GetAttribute("aria-describedby"));
 
-        var notPng = await Html(await Submit(browser, tooLarge, "#face-form", file: "hello world"u8.ToArray()), HttpStatusCode.OK);
-        Assert.StartsWith("照片须为 PNG 图片", Text(notPng, "#image-error"), StringComparison.Ordinal);
+        var heic = await Html(await Submit(browser, tooLarge, "#face-form", file: PhonePhotos.Heic()), HttpStatusCode.OK);
+        Assert.StartsWith("暂不支持 HEIC/HEIF 格式的照片", Text(heic, "#face-form #image-error"), StringComparison.Ordinal);
 
-        var none = await Html(await Submit(browser, notPng, "#face-form", file: []), HttpStatusCode.OK);
+        var notPhoto = await Html(await Submit(browser, heic, "#face-form", file: "hello world"u8.ToArray()), HttpStatusCode.OK);
+        Assert.Equal("照片须为 JPEG 或 PNG 格式。", Text(notPhoto, "#face-form #image-error"));
+
+        var none = await Html(await Submit(browser, notPhoto, "#face-form", file: []), HttpStatusCode.OK);
         Assert.Equal("请选择或拍摄一张照片。", Text(none, "#image-error"));
 
-        // A form far over the limit is refused by the framework before any handler runs: a 400, not a server error.
-        var huge = await Submit(browser, none, "#face-form", file: new byte[2 * 1024 * 1024]);
-        Assert.Equal(HttpStatusCode.BadRequest, huge.StatusCode);
+        // A form too large to read at all (over 24 MB) cannot reach the handler: the browser is sent back to the form with the same message.
+        var huge = await Submit(browser, none, "#face-form", file: new byte[25 * 1024 * 1024]);
+        Assert.Equal(HttpStatusCode.SeeOther, huge.StatusCode);
+        Assert.Equal("/me/verify?too-large=1", huge.Headers.Location!.OriginalString);
+        var back = await Page(browser, huge.Headers.Location.OriginalString);
+        Assert.StartsWith("照片过大：文件最多 10 MB", Text(back, "#face-form #image-error"), StringComparison.Ordinal);
         Assert.Equal("L2", (await Page(browser, "/me")).QuerySelector("#profile-level")!.GetAttribute("data-level"));
     }
 

@@ -124,7 +124,7 @@ public abstract class SchemaTests(StorageProvider provider) : IAsyncLifetime
             new IdentityUserClaim<Guid> { UserId = account.Id, ClaimType = "t", ClaimValue = "v" },
             new IdentityUserLogin<Guid> { UserId = account.Id, LoginProvider = client.Id, ProviderKey = "user-1", ProviderDisplayName = "Wallet" },
             new IdentityUserToken<Guid> { UserId = account.Id, LoginProvider = "p", Name = "n", Value = "v" },
-            new DataProtectionKeyRow("key-1", "<key/>"),
+            new Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey { FriendlyName = "key-1", Xml = "<key/>" },
             IdentityVerification.Record(account.Id, VerificationKind.Face, "match", 0.93, "ref-1", now),
             new UsedNonce(client.Id, "nonce-2", now),
             new StaffAssignment("990100", "PSB", account.Id, StaffRole.DeptAdmin, now),

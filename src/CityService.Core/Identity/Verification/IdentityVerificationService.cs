@@ -15,7 +15,9 @@ public sealed class IdentityVerificationService(CityDbContext db, PersonalDataPr
     public const int IdTriesPerDay = 5;
     public const int FaceTriesPerDay = 3;
     public const double FaceThreshold = 0.85;
-    public const int MaxImageBytes = 512 * 1024;
+
+    /// <summary>Largest photo accepted (a phone camera's full size); it is scaled down before it goes to the registry.</summary>
+    public const int MaxImageBytes = Photo.MaxBytes;
 
     public async Task<Result<Account>> VerifyIdNumberAsync(Guid accountId, string? name, string? idNumberInput, CancellationToken ct)
     {
@@ -89,8 +91,17 @@ public sealed class IdentityVerificationService(CityDbContext db, PersonalDataPr
         return challenge;
     }
 
+    /// <summary>Level 3 through the API: the photo (JPEG or PNG) as base64, line breaks allowed.</summary>
     public async Task<Result<Account>> VerifyFaceAsync(Guid accountId, string? nonce, string? imageBase64, CancellationToken ct)
     {
+        var photo = DecodeBase64(imageBase64);
+        return photo.IsOk ? await VerifyFaceAsync(accountId, nonce, photo.Value, ct) : await LevelRequired(accountId, ct) ?? photo.Error;
+    }
+
+    /// <summary>Level 3: the photo (JPEG or PNG, at most <see cref="MaxImageBytes"/>) is scaled down and compared by the registry; it is not kept.</summary>
+    public async Task<Result<Account>> VerifyFaceAsync(Guid accountId, string? nonce, byte[] upload, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(upload);
         var now = time.GetUtcNow();
         var account = await db.Accounts.SingleAsync(a => a.Id == accountId, ct);
         if (account.AssuranceLevel < AssuranceLevel.L2 || account.IdNumberCipher is null)
@@ -98,10 +109,10 @@ public sealed class IdentityVerificationService(CityDbContext db, PersonalDataPr
             return AssuranceRequirement.Missing(AssuranceLevel.L2, account.AssuranceLevel);
         }
 
-        if (DecodeImage(imageBase64) is not { } png)
+        var prepared = Photo.Prepare(upload);
+        if (!prepared.IsOk)
         {
-            return Error.Invalid("image", IdentityErrors.Verification.ImageInvalid,
-                $"照片须为 PNG 图片的 base64 编码，且不超过 {MaxImageBytes / 1024} KB。", $"The photo must be a base64-encoded PNG of at most {MaxImageBytes / 1024} KB.");
+            return prepared.Error;
         }
 
         var challenge = string.IsNullOrEmpty(nonce) ? null
@@ -118,7 +129,7 @@ public sealed class IdentityVerificationService(CityDbContext db, PersonalDataPr
 
         challenge.Use(now);
         var idNumber = protector.Decrypt(account.IdNumberCipher, "id-number");
-        var answer = await registry.CompareFaceAsync(idNumber, challenge.Nonce, png, ct);
+        var answer = await registry.CompareFaceAsync(idNumber, challenge.Nonce, prepared.Value, ct);
         if (answer.Outcome == RegistryFaceOutcome.Unavailable)
         {
             await db.SaveChangesAsync(ct); // the challenge stays used: a new capture needs a new challenge
@@ -156,22 +167,31 @@ public sealed class IdentityVerificationService(CityDbContext db, PersonalDataPr
             tries.Min().AddDays(1) - now);
     }
 
-    private static byte[]? DecodeImage(string? base64)
+    private async Task<Error?> LevelRequired(Guid accountId, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(base64) || base64.Length > (MaxImageBytes / 3 * 4) + 8)
-        {
-            return null;
-        }
-
-        var buffer = new byte[base64.Length];
-        if (!Convert.TryFromBase64String(base64.Trim(), buffer, out var length) || length < 8 || length > MaxImageBytes)
-        {
-            return null;
-        }
-
-        ReadOnlySpan<byte> signature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
-        return buffer.AsSpan(0, 8).SequenceEqual(signature) ? buffer[..length] : null;
+        var level = await db.Accounts.AsNoTracking().Where(a => a.Id == accountId).Select(a => a.AssuranceLevel).SingleAsync(ct);
+        return level < AssuranceLevel.L2 ? AssuranceRequirement.Missing(AssuranceLevel.L2, level) : null;
     }
+
+    /// <summary>The photo's bytes, or why the text is not a photo: base64 (line breaks allowed) of at most <see cref="MaxImageBytes"/>.</summary>
+    private static Result<byte[]> DecodeBase64(string? base64)
+    {
+        if (string.IsNullOrWhiteSpace(base64))
+        {
+            return ImageInvalid();
+        }
+
+        var buffer = new byte[(base64.Length / 4 * 3) + 3];
+        if (!Convert.TryFromBase64String(base64.Trim(), buffer, out var length))
+        {
+            return ImageInvalid();
+        }
+
+        return length > MaxImageBytes ? Photo.TooLarge() : buffer[..length];
+    }
+
+    private static Error ImageInvalid() => Error.Invalid("image", IdentityErrors.Verification.ImageInvalid,
+        $"照片须为 JPEG 或 PNG 图片的 base64 编码，且不超过 {Photo.MaxMegabytes} MB。", $"The photo must be a base64-encoded JPEG or PNG image of at most {Photo.MaxMegabytes} MB.");
 
     private static Error IdNumberInUse() => new(ErrorKind.Conflict, IdentityErrors.Verification.IdNumberInUse, new(
         "该身份证号码已绑定其他账户。如有疑问请联系客服。", "This ID number is already linked to another account. Please contact support if this is unexpected."), "idNumber");

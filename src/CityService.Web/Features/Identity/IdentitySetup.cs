@@ -60,12 +60,10 @@ public static class IdentitySetup
             })
             .AddEntityFrameworkStores<CityDbContext>();
 
-        services.AddDataProtection().SetApplicationName("CityService");
+        // The key ring lives in the database, shared by every instance, each key encrypted with the personal-data key.
+        services.AddDataProtection().SetApplicationName("CityService").PersistKeysToDbContext<CityDbContext>();
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
-        {
-            o.XmlRepository = new DatabaseXmlRepository(sp.GetRequiredService<IDbContextFactory<CityDbContext>>());
-            o.XmlEncryptor = new KeyRingEncryptor(sp.GetRequiredService<PersonalDataProtector>());
-        }));
+            o.XmlEncryptor = new KeyRingEncryptor(sp.GetRequiredService<PersonalDataProtector>())));
 
         var secureCookies = !builder.Environment.IsDevelopment() && !builder.Environment.IsEnvironment("Testing");
         services.AddAuthentication(Scheme)

@@ -140,6 +140,29 @@ public sealed partial class HttpPopulationRegistry(
         return RegistryFaceResult.Compared(score, reference);
     }
 
+    /// <summary>
+    /// For readiness: whether the registry answers at all (any HTTP status to a plain GET of its base address, within the
+    /// call timeout). Sends no personal data and no signed request; null when it answers, else why not.
+    /// </summary>
+    public async Task<string?> ProbeAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Timeout);
+        try
+        {
+            using var response = await http.GetAsync(_base, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            return (int)response.StatusCode >= 500 ? $"registry error ({(int)response.StatusCode})" : null;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return "timeout";
+        }
+        catch (HttpRequestException e)
+        {
+            return $"network error ({e.HttpRequestError})";
+        }
+    }
+
     private async Task<Call> CallAsync(string path, byte[] body, CancellationToken cancellationToken)
     {
         var uri = new Uri(_base, path.TrimStart('/'));

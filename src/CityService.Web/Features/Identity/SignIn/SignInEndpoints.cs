@@ -3,6 +3,7 @@ using CityService.Core.Identity;
 using CityService.Core.Storage;
 using CityService.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using CityService.Core.Identity.Clients;

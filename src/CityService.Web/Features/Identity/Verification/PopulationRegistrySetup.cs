@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using CityService.RegistrySimulator;
+using CityService.Web.Features.Health;
 using CityService.Web.Infrastructure;
 using CityService.Core.Identity.Verification.Registry;
 
@@ -20,7 +21,13 @@ public static class PopulationRegistrySetup
         var section = builder.Configuration.GetSection("Registry");
         builder.Services.AddHttpClient(nameof(HttpPopulationRegistry));
         builder.Services.AddSingleton<InProcessSimulatedRegistry>();
-        ExternalSystem.Choose(builder.Configuration, builder.Environment, "Registry", RequiredSettings).Register<IPopulationRegistry>(
+        var choice = ExternalSystem.Choose(builder.Configuration, builder.Environment, "Registry", RequiredSettings);
+        if (choice.Mode == ExternalSystemMode.Real)
+        {
+            builder.Services.AddHealthChecks().AddCheck<RegistryHealthCheck>(RegistryHealthCheck.Name, tags: [HealthEndpoints.ReadyTag]);
+        }
+
+        choice.Register<IPopulationRegistry>(
             builder.Services,
             simulator: sp => sp.GetRequiredService<InProcessSimulatedRegistry>(),
             real: sp =>

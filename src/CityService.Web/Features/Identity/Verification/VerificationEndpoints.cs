@@ -4,6 +4,7 @@ using CityService.Core.Identity.Verification;
 using CityService.Web.Features.Identity.SignIn;
 using CityService.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace CityService.Web.Features.Identity.Verification;
 
@@ -11,10 +12,14 @@ public sealed record IdVerificationRequest(string? Name, string? IdNumber);
 
 public sealed record FaceChallengeDto(string Nonce, DateTimeOffset ExpiresAt);
 
-/// <summary>The photo is base64 (line breaks allowed) of a PNG of at most <see cref="IdentityVerificationService.MaxImageBytes"/>.</summary>
-public sealed record FaceVerificationRequest(string? Nonce, [property: Text(FaceVerificationRequest.MaxImageChars, Core.Common.TextKind.MultiLine)] string? Image)
+/// <summary>
+/// The photo is base64 (line breaks allowed) of a JPEG or PNG of at most <see cref="IdentityVerificationService.MaxImageBytes"/>:
+/// a larger photo is a 413 problem naming that limit (<c>photo.too-large</c>), a body over <see cref="MaxBodyBytes"/> a 413 naming that one.
+/// </summary>
+public sealed record FaceVerificationRequest(string? Nonce, [property: Text(FaceVerificationRequest.MaxBodyBytes + 1, Core.Common.TextKind.MultiLine)] string? Image)
 {
-    public const int MaxImageChars = (IdentityVerificationService.MaxImageBytes / 3 * 4) + 1024;
+    /// <summary>Room for base64 of the largest photo (4/3 of it), with line breaks.</summary>
+    public const int MaxBodyBytes = 15 * 1024 * 1024;
 }
 
 /// <summary>Raising the assurance level: L2 by the population registry's check of name and ID number, L3 by a live photo.</summary>
@@ -35,7 +40,8 @@ public static class VerificationEndpoints
         me.MapPost("/face/challenge", StartFace).WithName("StartFaceVerification")
             .WithSummary("A single-use nonce the live photo is bound to (valid 3 minutes).");
         me.MapPost("/face", VerifyFace).WithName("VerifyFace")
-            .WithSummary("Level 3: the registry matches a live photo (base64 PNG) against its reference photo; the photo is not kept.");
+            .WithMetadata(new RequestSizeLimitAttribute(FaceVerificationRequest.MaxBodyBytes))
+            .WithSummary("Level 3: the registry matches a live photo (base64 JPEG or PNG, at most 10 MB; HEIC is refused with 415) against its reference photo; the photo is scaled down, and not kept.");
         return app;
     }
 

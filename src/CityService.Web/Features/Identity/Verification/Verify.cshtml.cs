@@ -11,17 +11,20 @@ namespace CityService.Web.Features.Identity.Verification;
 
 /// <summary>
 /// Raising the assurance level with plain forms: name + resident ID number checked by the population registry (L2),
-/// then a live photo bound to a single-use challenge (L3). The photo is read into memory, passed on and never stored.
+/// then a live photo bound to a single-use challenge (L3). The photo (JPEG or PNG, as a phone camera takes it) is read
+/// into memory, scaled down, passed on and never stored. A form up to <see cref="FormLimit"/> is read, so that a photo over
+/// the photo limit still gets its message at the photo field; a larger form never reaches the handler
+/// (<see cref="RequestInput"/> sends the browser back here with <c>?too-large=1</c>, which shows the same message).
 /// </summary>
 [Authorize(Policy = IdentitySetup.CitizenPolicy)]
 [RequestFormLimits(MultipartBodyLengthLimit = FormLimit)]
 [RequestSizeLimit(FormLimit)]
 public sealed class VerifyModel(CityDbContext db, IdentityVerificationService verification, Texts texts) : AccountPageModel
 {
-    /// <summary>The whole form may be a little larger than the photo it carries; the photo itself is checked against the Core limit.</summary>
-    public const int FormLimit = IdentityVerificationService.MaxImageBytes + (64 * 1024);
+    /// <summary>The largest form read; the photo itself is checked against the Core limit (<see cref="Photo.MaxBytes"/>).</summary>
+    public const int FormLimit = 24 * 1024 * 1024;
 
-    public static int MaxPhotoKilobytes => IdentityVerificationService.MaxImageBytes / 1024;
+    public static int MaxPhotoMegabytes => Photo.MaxMegabytes;
 
     public static int ChallengeMinutes => (int)FaceChallenge.Lifetime.TotalMinutes;
 
@@ -42,6 +45,10 @@ public sealed class VerifyModel(CityDbContext db, IdentityVerificationService ve
     /// <summary>A face challenge is open: show the photo upload form bound to <see cref="Nonce"/>.</summary>
     public bool PhotoStep { get; private set; }
 
+    /// <summary><c>?too-large=1</c>: a photo form too large to read was sent; offer the photo step again with the message.</summary>
+    [BindProperty(Name = RequestInput.TooLargeQuery, SupportsGet = true)]
+    public string? TooLarge { get; set; }
+
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         if (await CitizenAsync(db, ct) is not { } account)
@@ -50,6 +57,12 @@ public sealed class VerifyModel(CityDbContext db, IdentityVerificationService ve
         }
 
         Level = account.AssuranceLevel;
+        if (TooLarge == "1" && Level == AssuranceLevel.L2)
+        {
+            await StartChallengeAsync(account.Id, ct);
+            Errors.Add(Photo.TooLarge(), "image");
+        }
+
         return Page();
     }
 
@@ -91,7 +104,7 @@ public sealed class VerifyModel(CityDbContext db, IdentityVerificationService ve
         return Page();
     }
 
-    /// <summary>Level 3: the uploaded photo (PNG, at most 512 KiB) is compared by the registry; it is not kept anywhere.</summary>
+    /// <summary>Level 3: the uploaded photo (JPEG or PNG, at most 10 MB) is scaled down and compared by the registry; it is not kept anywhere.</summary>
     public async Task<IActionResult> OnPostFaceAsync(CancellationToken ct)
     {
         if (await CitizenAsync(db, ct) is not { } account)
@@ -109,20 +122,18 @@ public sealed class VerifyModel(CityDbContext db, IdentityVerificationService ve
 
         if (image.Length > IdentityVerificationService.MaxImageBytes)
         {
-            Errors.Add("image", texts.Format("verify.photo.too-large", MaxPhotoKilobytes));
+            Errors.Add(Photo.TooLarge(), "image");
             PhotoStep = !string.IsNullOrEmpty(Nonce);
             return Page();
         }
 
-        string base64;
+        var bytes = new byte[image.Length];
         await using (var stream = image.OpenReadStream())
         {
-            var bytes = new byte[image.Length];
             await stream.ReadExactlyAsync(bytes, ct);
-            base64 = Convert.ToBase64String(bytes);
         }
 
-        var result = await verification.VerifyFaceAsync(account.Id, Nonce, base64, ct);
+        var result = await verification.VerifyFaceAsync(account.Id, Nonce, bytes, ct);
         if (result.IsOk)
         {
             return Done(result.Value.AssuranceLevel);
@@ -130,7 +141,11 @@ public sealed class VerifyModel(CityDbContext db, IdentityVerificationService ve
 
         MarkRateLimited(result.Error);
         Errors.Add(result.Error, "image");
-        if (result.Error.Kind == ErrorKind.Invalid)
+        if (result.Error.Kind is ErrorKind.TooLarge or ErrorKind.UnsupportedType)
+        {
+            PhotoStep = !string.IsNullOrEmpty(Nonce); // refused before the challenge was looked at: it is still open
+        }
+        else if (result.Error.Kind == ErrorKind.Invalid)
         {
             // A used or expired challenge cannot be tried again: open a fresh one so the person can retake the photo at once.
             await StartChallengeAsync(account.Id, ct, reportErrors: false);

@@ -94,10 +94,13 @@ else
 fi
 
 # --- build -----------------------------------------------------------------------------
-echo "Building Release ..."
-dotnet build src/CityService.Web -c Release -nologo -v quiet
+# The documented production build: `dotnet publish` (wwwroot and the static-web-assets files are part of the output;
+# a `dotnet build -o` output has no wwwroot, and a Production host then answers 404 for every stylesheet).
+echo "Publishing Release ..."
+publish_dir=${BENCH_PUBLISH_DIR:-$root/artifacts/bench-publish}
+dotnet publish src/CityService.Web -c Release -nologo -v quiet -o "$publish_dir"
 dotnet build bench/CityService.Bench -c Release -nologo -v quiet
-web_dll="$root/src/CityService.Web/bin/Release/net10.0/CityService.Web.dll"
+web_dll="$publish_dir/CityService.Web.dll"
 bench_dll="$root/bench/CityService.Bench/bin/Release/net10.0/CityService.Bench.dll"
 
 # --- start the host --------------------------------------------------------------------
@@ -110,7 +113,7 @@ if [ "${BENCH_PIN:-0}" = 1 ]; then
 fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 5080)
 url="http://127.0.0.1:$port"
-# The content root is the build output, as in a deployment, so appsettings.json there is read.
+# The content root is the publish output, as in a deployment, so appsettings.json and wwwroot there are used.
 # Throwaway personal-data keys: a benchmark database holds only demo data.
 key() { head -c 32 /dev/urandom | base64; }
 env Storage__Provider="$storage" \
@@ -120,7 +123,11 @@ env Storage__Provider="$storage" \
     Identity__PersonalData__Keys__bench="$(key)" \
     Identity__PersonalData__BlindIndexKey="$(key)" \
     Sms__Sender=Console \
+    Registry__Mode=Simulator \
     ASPNETCORE_ENVIRONMENT=Production \
+    ASPNETCORE_FORWARDEDHEADERS_ENABLED=true \
+    Site__PublicBaseUrl=https://127.0.0.1 \
+    AllowedHosts=127.0.0.1 \
     Logging__LogLevel__Default=Warning \
     Logging__Console__FormatterName=simple \
     "${host_pin[@]}" dotnet "$web_dll" --urls "$url" --contentRoot "$(dirname "$web_dll")" >"$work/server.log" 2>&1 &
@@ -132,10 +139,13 @@ for _ in $(seq 1 240); do
   if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "the host exited during start-up:" >&2; cat "$work/server.log" >&2; exit 1
   fi
-  if [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/readyz" 2>/dev/null)" = 200 ]; then ready=1; break; fi
+  if [ "$(curl -s -o /dev/null -H 'X-Forwarded-Proto: https' -w '%{http_code}' "$url/readyz" 2>/dev/null)" = 200 ]; then ready=1; break; fi
   sleep 0.5
 done
 [ -n "$ready" ] || { echo "the host did not become ready within 120 s:" >&2; cat "$work/server.log" >&2; exit 1; }
+
+# What production serves: the home page and every stylesheet and script it links must answer 200.
+bash "$root/bench/assets.sh" "$url" || { echo "the published host does not serve its assets (see above)" >&2; exit 1; }
 
 # --- run -------------------------------------------------------------------------------
 cpus=$(nproc)

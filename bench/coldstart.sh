@@ -2,7 +2,8 @@
 # Cold start to ready of the published host on SQLite with demo data: publishes (unless --no-publish), then starts
 # the host on a fresh database once ("first start": migrations + reference regions + demo catalog and accounts) and
 # --runs N more times on that same database ("existing database"), each time measuring the wall time from exec to
-# the first 200 from /readyz (polled every 10 ms) and the host's RSS at that moment (/proc/PID/status VmRSS).
+# the first 200 from /readyz (polled every 10 ms), the CPU time the host had used by then (/proc/PID/stat) and its
+# RSS at that moment (/proc/PID/status VmRSS).
 # After the first start it also checks that the page assets are served (bench/assets.sh).
 #
 #   bash bench/coldstart.sh [--runs N (5)] [--no-publish] [--log]
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-publish_dir=${BENCH_PUBLISH_DIR:-$root/artifacts/bench-publish}
+publish_dir=$(realpath -m "${BENCH_PUBLISH_DIR:-$root/artifacts/bench-publish}")
 if [ "$publish" = 1 ]; then
   echo "Publishing Release ..."
   dotnet publish src/CityService.Web -c Release -nologo -v quiet -o "$publish_dir"
@@ -78,7 +79,9 @@ start() {
   done
   t1=$(date +%s%N)
   rss=$(awk '/^VmRSS:/ {printf "%.0f", $2/1024}' "/proc/$server_pid/status")
-  printf '%-10s %6d ms  RSS %4d MiB\n' "$label" $(( (t1 - t0) / 1000000 )) "$rss"
+  # CPU the host used until ready (utime+stime, all threads): on a shared machine far steadier than the wall time.
+  cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.0f", ($14 + $15) * 1000 / hz}' "/proc/$server_pid/stat")
+  printf '%-10s %6d ms to ready  CPU %5d ms  RSS %4d MiB\n' "$label" $(( (t1 - t0) / 1000000 )) "$cpu" "$rss"
   if [ "$label" = first ]; then bash "$root/bench/assets.sh" "$url" >&2 || true; fi
   stop
   if [ "$show_log" = 1 ]; then sed 's/^/    /' "$work/$label.log" >&2; fi

@@ -11,13 +11,14 @@
 # Driver options (see `dotnet bench/CityService.Bench/bin/Release/net10.0/CityService.Bench.dll --help`):
 #   --concurrency N (32), --duration S (15), --warmup S (3), --rounds N (3), --path P (repeatable), --wrk
 # The host and the driver run on the same machine and share its CPUs; the output says so.
+# BENCH_NO_PUBLISH=1 skips the publish and uses the last output in artifacts/bench-publish (BENCH_PUBLISH_DIR).
 # BENCH_PIN=1 pins the host to CPU 0 and the driver to CPU 1 (taskset) so they stop competing for the same
 # cores; the host then has one core, and needs a longer warm-up (e.g. --warmup 10) to finish its JIT tiering.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 provider=${1:-}
 [ -n "$provider" ] || usage
@@ -97,9 +98,11 @@ fi
 # The documented production build: `dotnet publish` (wwwroot and the static-web-assets files are part of the output;
 # a `dotnet build -o` output has no wwwroot, and a Production host then answers 404 for every stylesheet).
 echo "Publishing Release ..."
-publish_dir=${BENCH_PUBLISH_DIR:-$root/artifacts/bench-publish}
-dotnet publish src/CityService.Web -c Release -nologo -v quiet -o "$publish_dir"
-dotnet build bench/CityService.Bench -c Release -nologo -v quiet
+publish_dir=$(realpath -m "${BENCH_PUBLISH_DIR:-$root/artifacts/bench-publish}")
+if [ "${BENCH_NO_PUBLISH:-0}" != 1 ]; then # BENCH_NO_PUBLISH=1 reuses the last publish output
+  dotnet publish src/CityService.Web -c Release -nologo -v quiet -o "$publish_dir"
+  dotnet build bench/CityService.Bench -c Release -nologo -v quiet
+fi
 web_dll="$publish_dir/CityService.Web.dll"
 bench_dll="$root/bench/CityService.Bench/bin/Release/net10.0/CityService.Bench.dll"
 

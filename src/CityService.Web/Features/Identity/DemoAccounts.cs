@@ -37,10 +37,16 @@ public static class DemoAccounts
         var protector = scope.ServiceProvider.GetRequiredService<PersonalDataProtector>();
         var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow();
         var hasher = new PasswordHasher<Account>();
-        foreach (var demo in All)
+        var accounts = All.Select(demo => Account.Open(demo.Kind, protector.BlindIndex(demo.Phone, "phone"), protector.Encrypt(demo.Phone, "phone"), now)).ToArray();
+
+        // Each hash is deliberately slow (PBKDF2, ~0.1 s): hash them side by side, not one after another, at first start.
+        await Parallel.ForAsync(0, All.Length, ct, (i, _) =>
         {
-            var account = Account.Open(demo.Kind, protector.BlindIndex(demo.Phone, "phone"), protector.Encrypt(demo.Phone, "phone"), now);
-            account.PasswordHash = hasher.HashPassword(account, demo.Password);
+            accounts[i].PasswordHash = hasher.HashPassword(accounts[i], All[i].Password);
+            return ValueTask.CompletedTask;
+        });
+        foreach (var (demo, account) in All.Zip(accounts))
+        {
             if (demo.VerifiedPerson is { } index)
             {
                 var person = SimulatedPersons.All[index];

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Load test of a Release build of the platform: builds, starts the host on a free loopback port with demo
-# data, waits for /readyz, runs bench/CityService.Bench against it and stops the host again.
+# Load test of the production build of the platform: publishes it (`dotnet publish`, as deployed), starts it in
+# Production on a free loopback port with demo data, as behind a TLS-terminating proxy (X-Forwarded-Proto: https),
+# waits for /readyz, checks that the page assets are served (bench/assets.sh), runs bench/CityService.Bench
+# against it and stops the host again.
 #
 #   bash bench/run.sh sqlite [driver options...]
 #   bash bench/run.sh postgres "Host=127.0.0.1;Port=5432;Username=postgres" [driver options...]
@@ -18,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 provider=${1:-}
 [ -n "$provider" ] || usage
@@ -97,9 +99,9 @@ fi
 # --- build -----------------------------------------------------------------------------
 # The documented production build: `dotnet publish` (wwwroot and the static-web-assets files are part of the output;
 # a `dotnet build -o` output has no wwwroot, and a Production host then answers 404 for every stylesheet).
-echo "Publishing Release ..."
 publish_dir=$(realpath -m "${BENCH_PUBLISH_DIR:-$root/artifacts/bench-publish}")
 if [ "${BENCH_NO_PUBLISH:-0}" != 1 ]; then # BENCH_NO_PUBLISH=1 reuses the last publish output
+  echo "Publishing Release ..."
   dotnet publish src/CityService.Web -c Release -nologo -v quiet -o "$publish_dir"
   dotnet build bench/CityService.Bench -c Release -nologo -v quiet
 fi

@@ -9,6 +9,7 @@
 # `trace` also records a 12 s sampled CPU profile with dotnet-trace (dotnet tool install -g dotnet-trace) into
 # artifacts/otp.nettrace / .speedscope.json. Needs wrk and sqlite3 (Debian packages).
 set -euo pipefail
+trace_pid=""
 cd "$(dirname "$0")/.."
 root=$(pwd)
 case "${1:-}" in send) lua=$root/bench/lua/otp-send.lua ;; refused) lua=$root/bench/lua/otp-refused.lua ;; *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;; esac
@@ -31,6 +32,7 @@ c0=$(awk '{print $14+$15}' "/proc/$pid/stat")
 if [ "${3:-}" = trace ]; then
   mkdir -p "$root/artifacts"
   ~/.dotnet/tools/dotnet-trace collect -p "$pid" --format Speedscope --profile dotnet-sampled-thread-time --duration 00:00:00:12 -o "$root/artifacts/otp.nettrace" >/dev/null 2>&1 &
+  trace_pid=$!
 fi
 out=$(wrk -t2 -c16 -d"${seconds}s" --latency -s "$lua" "$url")
 c1=$(awk '{print $14+$15}' "/proc/$pid/stat")
@@ -39,4 +41,4 @@ echo "load: $(uptime)"
 echo "$out" | grep -E "Latency|50%|99%|Requests/sec|Non-2xx|requests in"
 echo "host CPU per request: $(( (c1 - c0) * 1000000 / $(getconf CLK_TCK) / n )) µs"
 echo "codes sent in all: $(sqlite3 "$work/otp.db" 'select count(*) from otp_challenges')"
-wait
+[ -z "${trace_pid:-}" ] || wait "$trace_pid"

@@ -45,30 +45,18 @@ stop() {
 trap 'stop; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 5081)
+source "$root/bench/host-env.sh"
+port=$(free_port 5081)
 url="http://127.0.0.1:$port"
-key() { head -c 32 /dev/urandom | base64; }
-k1=$(key); k2=$(key)
+production_env Sqlite "Data Source=$work/coldstart.db"
 
 # start LABEL: one start; prints "LABEL ms rss_mib"
 start() {
   local label=$1 t0 t1 rss
   t0=$(date +%s%N)
-  env Storage__Provider=Sqlite \
-      ConnectionStrings__Main="Data Source=$work/coldstart.db" \
-      Seed__Demo=true \
-      Identity__PersonalData__ActiveKey=bench \
-      Identity__PersonalData__Keys__bench="$k1" \
-      Identity__PersonalData__BlindIndexKey="$k2" \
-      Sms__Sender=Console \
-      Registry__Mode=Simulator \
-      ASPNETCORE_ENVIRONMENT=Production \
-      ASPNETCORE_FORWARDEDHEADERS_ENABLED=true \
-      Site__PublicBaseUrl=https://127.0.0.1 \
-      AllowedHosts=127.0.0.1 \
+  env "${HOST_ENV[@]}" \
       Logging__LogLevel__Default=Information \
       Logging__LogLevel__Microsoft.AspNetCore=Warning \
-      Logging__Console__FormatterName=simple \
       Logging__Console__FormatterOptions__TimestampFormat="HH:mm:ss.fff " \
       dotnet "$web_dll" --urls "$url" --contentRoot "$publish_dir" >"$work/$label.log" 2>&1 &
   server_pid=$!

@@ -17,13 +17,11 @@ seconds=${2:-15}
 P=$(realpath -m "${BENCH_PUBLISH_DIR:-$root/artifacts/bench-publish}")
 [ -f "$P/CityService.Web.dll" ] || { echo "no published host in $P: run bench/run.sh or bench/coldstart.sh first" >&2; exit 1; }
 work=$(mktemp -d /tmp/cityservice-otp.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+source "$root/bench/host-env.sh"
+port=$(free_port 5082)
 url="http://127.0.0.1:$port"
-env Storage__Provider=Sqlite ConnectionStrings__Main="Data Source=$work/otp.db" Seed__Demo=true \
-    Identity__PersonalData__ActiveKey=bench Identity__PersonalData__Keys__bench="$(head -c 32 /dev/urandom | base64)" \
-    Identity__PersonalData__BlindIndexKey="$(head -c 32 /dev/urandom | base64)" Sms__Sender=Console Registry__Mode=Simulator \
-    ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_FORWARDEDHEADERS_ENABLED=true Site__PublicBaseUrl=https://127.0.0.1 AllowedHosts=127.0.0.1 \
-    Logging__LogLevel__Default=Warning dotnet "$P/CityService.Web.dll" --urls "$url" --contentRoot "$P" >"$work/host.log" 2>&1 &
+production_env Sqlite "Data Source=$work/otp.db"
+env "${HOST_ENV[@]}" Logging__LogLevel__Default=Warning dotnet "$P/CityService.Web.dll" --urls "$url" --contentRoot "$P" >"$work/host.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 600); do [ "$(curl -s -o /dev/null -H 'X-Forwarded-Proto: https' -w '%{http_code}' "$url/readyz")" = 200 ] && break; sleep 0.1; done

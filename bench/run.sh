@@ -116,25 +116,12 @@ if [ "${BENCH_PIN:-0}" = 1 ]; then
   host_pin=(taskset -c 0); driver_pin=(taskset -c 1)
   pinned="host pinned to CPU 0, driver to CPU 1"
 fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 5080)
+source "$root/bench/host-env.sh"
+port=$(free_port 5080)
 url="http://127.0.0.1:$port"
 # The content root is the publish output, as in a deployment, so appsettings.json and wwwroot there are used.
-# Throwaway personal-data keys: a benchmark database holds only demo data.
-key() { head -c 32 /dev/urandom | base64; }
-env Storage__Provider="$storage" \
-    ConnectionStrings__Main="$conn" \
-    Seed__Demo=true \
-    Identity__PersonalData__ActiveKey=bench \
-    Identity__PersonalData__Keys__bench="$(key)" \
-    Identity__PersonalData__BlindIndexKey="$(key)" \
-    Sms__Sender=Console \
-    Registry__Mode=Simulator \
-    ASPNETCORE_ENVIRONMENT=Production \
-    ASPNETCORE_FORWARDEDHEADERS_ENABLED=true \
-    Site__PublicBaseUrl=https://127.0.0.1 \
-    AllowedHosts=127.0.0.1 \
-    Logging__LogLevel__Default=Warning \
-    Logging__Console__FormatterName=simple \
+production_env "$storage" "$conn"
+env "${HOST_ENV[@]}" Logging__LogLevel__Default=Warning \
     "${host_pin[@]}" dotnet "$web_dll" --urls "$url" --contentRoot "$(dirname "$web_dll")" >"$work/server.log" 2>&1 &
 server_pid=$!
 

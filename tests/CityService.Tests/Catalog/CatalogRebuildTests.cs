@@ -47,6 +47,17 @@ public abstract class CatalogRebuildTests(AppFixture app)
         return reads;
     }
 
+    /// <summary>Readers arrive while the rebuild is held at the gate: all of them must be waiting for it; then it runs.</summary>
+    private async Task<IReadOnlyList<EffectiveServiceItem>[]> ReadersWaitingForOneRebuild(CatalogReader reader)
+    {
+        _gate.Close();
+        var reads = await ConcurrentReads(reader);
+        await _gate.Entered.Task.WaitAsync(Bound);
+        Assert.All(reads, r => Assert.False(r.IsCompleted)); // nothing to serve: they all wait for the one rebuild
+        _gate.Open();
+        return await Task.WhenAll(reads).WaitAsync(Bound);
+    }
+
     private static Task Until(Func<bool> condition) => Until(() => Task.FromResult(condition()));
 
     private static async Task Until(Func<Task<bool>> condition)
@@ -63,13 +74,7 @@ public abstract class CatalogRebuildTests(AppFixture app)
     public async Task Fifty_readers_of_a_cold_region_share_one_rebuild()
     {
         var reader = NewReader();
-        _gate.Close();
-
-        var reads = await ConcurrentReads(reader);
-        await _gate.Entered.Task.WaitAsync(Bound);
-        Assert.All(reads, r => Assert.False(r.IsCompleted)); // nothing to serve yet: they all wait for the one rebuild
-        _gate.Open();
-        var results = await Task.WhenAll(reads).WaitAsync(Bound);
+        var results = await ReadersWaitingForOneRebuild(reader);
 
         Assert.Equal(1, reader.Rebuilds);
         Assert.Equal(1, _gate.Queries);
@@ -105,13 +110,7 @@ public abstract class CatalogRebuildTests(AppFixture app)
         var reader = NewReader();
         var first = await reader.ForRegionAsync(Hangzhou, CancellationToken.None);
         _time.Advance(CatalogReader.CacheLifetime);
-        _gate.Close();
-
-        var reads = await ConcurrentReads(reader);
-        await _gate.Entered.Task.WaitAsync(Bound);
-        Assert.All(reads, r => Assert.False(r.IsCompleted));
-        _gate.Open();
-        var results = await Task.WhenAll(reads).WaitAsync(Bound);
+        var results = await ReadersWaitingForOneRebuild(reader);
 
         Assert.All(results, r => Assert.NotSame(first, r));
         Assert.All(results, r => Assert.Same(results[0], r));
@@ -124,13 +123,7 @@ public abstract class CatalogRebuildTests(AppFixture app)
         var reader = NewReader();
         var first = await reader.ForRegionAsync(Hangzhou, CancellationToken.None);
         reader.Invalidate();
-        _gate.Close();
-
-        var reads = await ConcurrentReads(reader);
-        await _gate.Entered.Task.WaitAsync(Bound);
-        Assert.All(reads, r => Assert.False(r.IsCompleted));
-        _gate.Open();
-        var results = await Task.WhenAll(reads).WaitAsync(Bound);
+        var results = await ReadersWaitingForOneRebuild(reader);
 
         Assert.All(results, r => Assert.NotSame(first, r));
         Assert.Equal(2, reader.Rebuilds);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Load test of a Release build of the platform: builds, starts the host on a free loopback port with demo
-# data, waits for /readyz, runs bench/CityService.Bench against it and stops the host again.
+# Load test of the production build of the platform: publishes it (`dotnet publish`, as deployed), starts it in
+# Production on a free loopback port with demo data, as behind a TLS-terminating proxy (X-Forwarded-Proto: https),
+# waits for /readyz, checks that the page assets are served (bench/assets.sh), runs bench/CityService.Bench
+# against it and stops the host again.
 #
 #   bash bench/run.sh sqlite [driver options...]
 #   bash bench/run.sh postgres "Host=127.0.0.1;Port=5432;Username=postgres" [driver options...]
@@ -11,13 +13,14 @@
 # Driver options (see `dotnet bench/CityService.Bench/bin/Release/net10.0/CityService.Bench.dll --help`):
 #   --concurrency N (32), --duration S (15), --warmup S (3), --rounds N (3), --path P (repeatable), --wrk
 # The host and the driver run on the same machine and share its CPUs; the output says so.
+# BENCH_NO_PUBLISH=1 skips the publish and uses the last output in artifacts/bench-publish (BENCH_PUBLISH_DIR).
 # BENCH_PIN=1 pins the host to CPU 0 and the driver to CPU 1 (taskset) so they stop competing for the same
 # cores; the host then has one core, and needs a longer warm-up (e.g. --warmup 10) to finish its JIT tiering.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 provider=${1:-}
 [ -n "$provider" ] || usage
@@ -94,10 +97,15 @@ else
 fi
 
 # --- build -----------------------------------------------------------------------------
-echo "Building Release ..."
-dotnet build src/CityService.Web -c Release -nologo -v quiet
-dotnet build bench/CityService.Bench -c Release -nologo -v quiet
-web_dll="$root/src/CityService.Web/bin/Release/net10.0/CityService.Web.dll"
+# The documented production build: `dotnet publish` (wwwroot and the static-web-assets files are part of the output;
+# a `dotnet build -o` output has no wwwroot, and a Production host then answers 404 for every stylesheet).
+publish_dir=$(realpath -m "${BENCH_PUBLISH_DIR:-$root/artifacts/bench-publish}")
+if [ "${BENCH_NO_PUBLISH:-0}" != 1 ]; then # BENCH_NO_PUBLISH=1 reuses the last publish output
+  echo "Publishing Release ..."
+  dotnet publish src/CityService.Web -c Release -nologo -v quiet -o "$publish_dir"
+  dotnet build bench/CityService.Bench -c Release -nologo -v quiet
+fi
+web_dll="$publish_dir/CityService.Web.dll"
 bench_dll="$root/bench/CityService.Bench/bin/Release/net10.0/CityService.Bench.dll"
 
 # --- start the host --------------------------------------------------------------------
@@ -108,21 +116,12 @@ if [ "${BENCH_PIN:-0}" = 1 ]; then
   host_pin=(taskset -c 0); driver_pin=(taskset -c 1)
   pinned="host pinned to CPU 0, driver to CPU 1"
 fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 5080)
+source "$root/bench/host-env.sh"
+port=$(free_port 5080)
 url="http://127.0.0.1:$port"
-# The content root is the build output, as in a deployment, so appsettings.json there is read.
-# Throwaway personal-data keys: a benchmark database holds only demo data.
-key() { head -c 32 /dev/urandom | base64; }
-env Storage__Provider="$storage" \
-    ConnectionStrings__Main="$conn" \
-    Seed__Demo=true \
-    Identity__PersonalData__ActiveKey=bench \
-    Identity__PersonalData__Keys__bench="$(key)" \
-    Identity__PersonalData__BlindIndexKey="$(key)" \
-    Sms__Sender=Console \
-    ASPNETCORE_ENVIRONMENT=Production \
-    Logging__LogLevel__Default=Warning \
-    Logging__Console__FormatterName=simple \
+# The content root is the publish output, as in a deployment, so appsettings.json and wwwroot there are used.
+production_env "$storage" "$conn"
+env "${HOST_ENV[@]}" Logging__LogLevel__Default=Warning \
     "${host_pin[@]}" dotnet "$web_dll" --urls "$url" --contentRoot "$(dirname "$web_dll")" >"$work/server.log" 2>&1 &
 server_pid=$!
 
@@ -132,10 +131,13 @@ for _ in $(seq 1 240); do
   if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "the host exited during start-up:" >&2; cat "$work/server.log" >&2; exit 1
   fi
-  if [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/readyz" 2>/dev/null)" = 200 ]; then ready=1; break; fi
+  if [ "$(curl -s -o /dev/null -H 'X-Forwarded-Proto: https' -w '%{http_code}' "$url/readyz" 2>/dev/null)" = 200 ]; then ready=1; break; fi
   sleep 0.5
 done
 [ -n "$ready" ] || { echo "the host did not become ready within 120 s:" >&2; cat "$work/server.log" >&2; exit 1; }
+
+# What production serves: the home page and every stylesheet and script it links must answer 200.
+bash "$root/bench/assets.sh" "$url" || { echo "the published host does not serve its assets (see above)" >&2; exit 1; }
 
 # --- run -------------------------------------------------------------------------------
 cpus=$(nproc)

@@ -34,6 +34,12 @@ public sealed record PathResult(
 /// </summary>
 public static class LoadRunner
 {
+    /// <summary>
+    /// Every request says it came through a TLS-terminating proxy, as in production (docs/operations.md): a Production
+    /// host started with ASPNETCORE_FORWARDEDHEADERS_ENABLED=true then serves it instead of redirecting to https.
+    /// </summary>
+    public const string ForwardedProto = "X-Forwarded-Proto: https";
+
     public static async Task<IReadOnlyList<PathResult>> RunAsync(BenchOptions options, Action<string> progress, CancellationToken ct)
     {
         using var handler = new SocketsHttpHandler
@@ -54,6 +60,7 @@ public static class LoadRunner
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
 
+        client.DefaultRequestHeaders.Add(ForwardedProto[..ForwardedProto.IndexOf(':', StringComparison.Ordinal)], "https");
         if (options.SignIn is { } signIn)
         {
             var colon = signIn.IndexOf(':', StringComparison.Ordinal);

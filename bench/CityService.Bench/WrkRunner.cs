@@ -89,6 +89,7 @@ public static partial class WrkRunner
                      "-d", string.Create(CultureInfo.InvariantCulture, $"{Math.Max(1, (int)Math.Round(duration.TotalSeconds))}s"),
                      "--timeout", "30s",
                      "--latency",
+                     "-H", LoadRunner.ForwardedProto,
                      url,
                  })
         {

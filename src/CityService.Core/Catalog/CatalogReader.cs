@@ -8,19 +8,35 @@ namespace CityService.Core.Catalog;
 
 /// <summary>
 /// Answers catalog questions for a region with its effective items. The effective catalog of a region is
-/// computed from at most four definition levels and cached per region for <see cref="CacheLifetime"/>;
+/// computed from at most four definition levels and kept per region for at most <see cref="CacheLifetime"/>;
 /// an edit made through this instance calls <see cref="Invalidate"/>, other instances catch up within that time.
+/// Rebuilds are single-flight (one per region at a time, however many readers ask), and a snapshot older than
+/// <see cref="RefreshAfter"/> is rebuilt in the background while readers keep getting it, so under steady load
+/// no reader waits for the database (ADR 014).
 /// </summary>
-public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, RegionDirectory regions, IMemoryCache cache)
+public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, RegionDirectory regions, IMemoryCache cache, TimeProvider time)
 {
     public const int DefaultPageSize = 20;
     public const int MaxPageSize = 100;
     public const int MaxQueryLength = 100;
+
+    /// <summary>The oldest snapshot a reader is ever given (counted from when its rebuild started).</summary>
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(30);
 
+    /// <summary>From this age on, the first reader starts a background rebuild; until <see cref="CacheLifetime"/> readers get the old one.</summary>
+    public static readonly TimeSpan RefreshAfter = TimeSpan.FromSeconds(25);
+
+    /// <summary>A region nobody read for this long gives its snapshot's memory back.</summary>
+    private static readonly TimeSpan IdleEviction = TimeSpan.FromMinutes(10);
+
+    private readonly Lock _slotsGate = new();
     private long _generation;
+    private long _rebuilds;
 
     public void Invalidate() => Interlocked.Increment(ref _generation);
+
+    /// <summary>How many times a region's effective catalog was computed from the database (for tests and diagnostics).</summary>
+    public long Rebuilds => Interlocked.Read(ref _rebuilds);
 
     public async Task<Result<ServicePage>> SearchAsync(string regionCode, ServiceField? field, string? query, int page, int pageSize, CancellationToken ct) =>
         Search(await ForRegionAsync(regionCode, ct), field, query, page, pageSize);
@@ -87,15 +103,90 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
     /// <summary>Every enabled item the region sees, ordered by field and code.</summary>
     public async Task<IReadOnlyList<EffectiveServiceItem>> ForRegionAsync(string regionCode, CancellationToken ct)
     {
-        var key = (nameof(CatalogReader), regionCode, Interlocked.Read(ref _generation));
-        if (cache.TryGetValue(key, out IReadOnlyList<EffectiveServiceItem>? cached) && cached is not null)
+        var slot = Slot(regionCode);
+        var generation = Interlocked.Read(ref _generation);
+        if (Volatile.Read(ref slot.Current) is { } current && current.Generation >= generation)
         {
-            return cached;
+            var age = time.GetUtcNow() - current.LoadedAt;
+            if (age < RefreshAfter)
+            {
+                return current.Items;
+            }
+
+            if (age < CacheLifetime)
+            {
+                _ = Rebuild(slot, regionCode, generation); // readers keep the old snapshot meanwhile
+                return current.Items;
+            }
         }
 
-        var computed = await ComputeAsync(regionCode, ct);
-        cache.Set(key, computed, CacheLifetime);
-        return computed;
+        // No usable snapshot (first read, too old, or an edit through this instance): wait for the one rebuild.
+        return (await Rebuild(slot, regionCode, generation).WaitAsync(ct)).Items;
+    }
+
+    private RegionSlot Slot(string regionCode)
+    {
+        var key = (nameof(CatalogReader), regionCode);
+        if (cache.TryGetValue(key, out RegionSlot? slot) && slot is not null)
+        {
+            return slot;
+        }
+
+        lock (_slotsGate)
+        {
+            if (!cache.TryGetValue(key, out slot) || slot is null)
+            {
+                slot = cache.Set(key, new RegionSlot(), new MemoryCacheEntryOptions { SlidingExpiration = IdleEviction });
+            }
+
+            return slot;
+        }
+    }
+
+    /// <summary>The rebuild of the region that is running for at least <paramref name="generation"/>, or a new one.</summary>
+    private Task<Snapshot> Rebuild(RegionSlot slot, string regionCode, long generation)
+    {
+        Task<Snapshot> task;
+        lock (slot)
+        {
+            if (slot.Running is { } running && running.Generation >= generation)
+            {
+                return running.Task;
+            }
+
+            var started = time.GetUtcNow();
+            var startedGeneration = Interlocked.Read(ref _generation);
+            task = Task.Run(async () =>
+            {
+                Interlocked.Increment(ref _rebuilds);
+                return new Snapshot(await ComputeAsync(regionCode, CancellationToken.None), startedGeneration, started);
+            });
+            slot.Running = new RunningRebuild(startedGeneration, task);
+        }
+
+        _ = task.ContinueWith(
+            done =>
+            {
+                lock (slot)
+                {
+                    if (done.IsCompletedSuccessfully
+                        && (slot.Current is not { } old || (done.Result.Generation, done.Result.LoadedAt).CompareTo((old.Generation, old.LoadedAt)) > 0))
+                    {
+                        Volatile.Write(ref slot.Current, done.Result);
+                    }
+
+                    if (ReferenceEquals(slot.Running?.Task, done))
+                    {
+                        slot.Running = null; // a failed rebuild is retried by the next reader
+                    }
+                }
+
+                _ = done.Exception; // observed: a background rebuild's failure reaches the next waiting reader instead
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        return task;
     }
 
     private async Task<IReadOnlyList<EffectiveServiceItem>> ComputeAsync(string regionCode, CancellationToken ct)
@@ -154,6 +245,16 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
         }
 
         return result.OrderBy(i => i.Field).ThenBy(i => i.Code, StringComparer.Ordinal).ToList();
+    }
+
+    private sealed record Snapshot(IReadOnlyList<EffectiveServiceItem> Items, long Generation, DateTimeOffset LoadedAt);
+
+    private sealed record RunningRebuild(long Generation, Task<Snapshot> Task);
+
+    private sealed class RegionSlot
+    {
+        public Snapshot? Current;
+        public RunningRebuild? Running;
     }
 
     private static Error PageOutOfRange(int lastPage) => Error.Invalid("page", CatalogErrors.PageOutOfRange,

@@ -34,28 +34,25 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
         }
 
         var now = time.GetUtcNow();
-        var hourAgo = now.AddHours(-1);
         var phoneIndex = protector.BlindIndex(phone.Value.Value, "phone");
         var clientIndex = protector.BlindIndex(clientAddress, "client-address");
 
-        // Count and insert under locks, so parallel requests cannot all pass the limits: BEGIN IMMEDIATE on SQLite, and
-        // on PostgreSQL transaction-scoped advisory locks, always the phone's first and then the client address's
+        // A refusal needs no lock: the state read now already says no, and more sends can only make it say no again
+        // (until they age out). So a rate-limited request is answered from plain reads, and on SQLite never waits for
+        // the write lock behind the sends that do go out.
+        if ((await PhoneWaitAsync(phoneIndex, now, ct) ?? await limits.ExhaustedAsync("otp", clientIndex, ClientPerHour, TimeSpan.FromHours(1), ct)) is { } early)
+        {
+            return TooMany(early);
+        }
+
+        // Count again and insert under locks, so parallel requests cannot all pass the limits: BEGIN IMMEDIATE on SQLite,
+        // and on PostgreSQL transaction-scoped advisory locks, always the phone's first and then the client address's
         // (inside ClientLimits), so two sends never wait for each other in a cycle.
         await using var tx = await db.BeginSerialisedAsync(ct);
         await db.LockAsync(phoneIndex, ct);
-
-        var recent = await db.OtpChallenges.AsNoTracking()
-            .Where(o => o.PhoneIndex == phoneIndex && o.CreatedAt > hourAgo)
-            .Select(o => o.CreatedAt)
-            .ToListAsync(ct);
-        if (recent.Count > 0 && recent.Max() + PhoneInterval > now)
+        if (await PhoneWaitAsync(phoneIndex, now, ct) is { } phoneWait)
         {
-            return TooMany(recent.Max() + PhoneInterval - now);
-        }
-
-        if (recent.Count >= PhonePerHour)
-        {
-            return TooMany(recent.Min().AddHours(1) - now);
+            return TooMany(phoneWait);
         }
 
         // Only sends that pass the phone's limits count against the address (as before: codes sent per address).
@@ -74,6 +71,22 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
             $"【城市服务】您的登录验证码是 {code}，5 分钟内有效。请勿告诉他人。",
             $"[CityService] Your sign-in code is {code}. It is valid for 5 minutes. Do not share it."), ct);
         return OtpChallenge.Lifetime;
+    }
+
+    /// <summary>How long the phone must wait for its next code (one a minute, <see cref="PhonePerHour"/> an hour), or null.</summary>
+    private async Task<TimeSpan?> PhoneWaitAsync(string phoneIndex, DateTimeOffset now, CancellationToken ct)
+    {
+        var hourAgo = now.AddHours(-1);
+        var recent = await db.OtpChallenges.AsNoTracking()
+            .Where(o => o.PhoneIndex == phoneIndex && o.CreatedAt > hourAgo)
+            .Select(o => o.CreatedAt)
+            .ToListAsync(ct);
+        if (recent.Count > 0 && recent.Max() + PhoneInterval > now)
+        {
+            return recent.Max() + PhoneInterval - now;
+        }
+
+        return recent.Count >= PhonePerHour ? recent.Min().AddHours(1) - now : null;
     }
 
     /// <summary>Checks a code; on success the challenge is used up and the phone's account is returned (opened at L1 if new).</summary>

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CityService.Tests.Infrastructure;
+using CityService.Core.Identity;
 using CityService.Core.Identity.SignIn;
 
 namespace CityService.Tests.Identity.SignIn;
@@ -146,6 +147,44 @@ public abstract class SignInLimitTests(AppFixture app)
             Assert.Equal((HttpStatusCode.BadRequest, "otp.expired"), (a.Status, a.Code));
             Assert.Contains("已使用", a.Body, StringComparison.Ordinal);
         });
+    }
+
+    [Fact]
+    public async Task A_refused_code_is_answered_while_a_send_holds_the_lock()
+    {
+        FreshWindows();
+        var phone = NewPhone();
+        Assert.Equal(HttpStatusCode.Accepted, (await _client.PostAsJsonAsync("/api/auth/otp", new { phone })).StatusCode);
+
+        // Another writer holds what a send locks: SQLite's write lock, or PostgreSQL's advisory lock on this phone.
+        await using var holder = app.Storage.CreateConnection();
+        await holder.OpenAsync();
+        await using var hold = holder.CreateCommand();
+        if (app.Provider == Core.Storage.StorageProvider.Postgres)
+        {
+            hold.CommandText = "BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(@key, 0));";
+            var key = hold.CreateParameter();
+            key.ParameterName = "key";
+            key.Value = app.Service<PersonalDataProtector>().BlindIndex(phone, "phone");
+            hold.Parameters.Add(key);
+        }
+        else
+        {
+            hold.CommandText = "BEGIN IMMEDIATE;";
+        }
+
+        await hold.ExecuteNonQueryAsync();
+        try
+        {
+            var again = await Read(await _client.PostAsJsonAsync("/api/auth/otp", new { phone }).WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.Equal((HttpStatusCode.TooManyRequests, "otp.too-many"), (again.Status, again.Code));
+        }
+        finally
+        {
+            await using var release = holder.CreateCommand();
+            release.CommandText = "ROLLBACK;";
+            await release.ExecuteNonQueryAsync();
+        }
     }
 
     private static string WithoutTraceId(string body) =>

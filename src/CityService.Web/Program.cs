@@ -7,6 +7,7 @@ using CityService.Web.Infrastructure;
 var builder = WebApplication.CreateBuilder(args);
 var storage = builder.AddStorage();
 builder.AddWebParts();
+builder.AddHttpConventions(); // forwarded headers, security headers, compression (ADR 013)
 builder.AddPublicSite();
 builder.AddIdentityParts();
 
@@ -16,10 +17,10 @@ if (!await app.PrepareDatabaseAsync(args))
     return; // `migrate`: schema and reference data are up to date
 }
 
+app.UseHttpConventions(); // real client address from configured proxies, security headers, Vary, HEAD, compression
 app.UsePublicSite(); // Production: HSTS, HTTPS at the configured address
 app.UseErrorAnswers();
 app.UseRequestLocalization();
-app.UseStaticFiles();
 app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -42,7 +43,8 @@ app.MapIdentity();
 app.MapClients();
 app.MapStaff();
 app.MapClientAdmin();
-app.MapRazorPages(); // each page declares [Authorize] or [AllowAnonymous]
+app.MapStaticAssets().AllowAnonymous(); // wwwroot: fingerprinted, precompressed, fingerprinted URLs cached immutably
+app.MapRazorPages().WithStaticAssets(); // each page declares [Authorize] or [AllowAnonymous]
 
 app.AnnounceAddresses(storage);
 await app.RunAsync();

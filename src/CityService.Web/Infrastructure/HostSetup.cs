@@ -75,7 +75,11 @@ public static class HostSetup
             doc.Info.Description = "One-stop government services: regions and the service catalog. Errors are RFC 9457 problem details.";
             return Task.CompletedTask;
         }));
-        builder.Services.AddRazorPages().AddMvcOptions(o => o.Filters.Add<PageHandlerGuard>());
+        builder.Services.AddRazorPages().AddMvcOptions(o =>
+        {
+            o.Filters.Add<PageHandlerGuard>();
+            o.Filters.Add<ErrorPage.FormExpiredFilter>();
+        });
 
         // Chinese text is written as UTF-8, not as &#x...; entities.
         builder.Services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));

@@ -69,12 +69,7 @@ public static class HostSetup
         // Unreadable request bodies reach the exception handler as BadHttpRequestException and become 400 problems.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddExceptionHandler<Problems.ExceptionHandler>();
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
-        {
-            doc.Info.Title = "CityService API";
-            doc.Info.Description = "One-stop government services: regions and the service catalog. Errors are RFC 9457 problem details.";
-            return Task.CompletedTask;
-        }));
+        builder.Services.AddOpenApi(o => OpenApiConventions.Configure(o, builder.Configuration));
         builder.Services.AddRazorPages().AddMvcOptions(o =>
         {
             o.Filters.Add<PageHandlerGuard>();

@@ -19,8 +19,8 @@ if (!await app.PrepareDatabaseAsync(args))
 
 app.UseHttpConventions(); // real client address from configured proxies, security headers, Vary, HEAD, compression
 app.UsePublicSite(); // Production: HSTS, HTTPS at the configured address
+app.UseRequestLocalization(); // before the error answers, so framework-made problems and error pages are localized too
 app.UseErrorAnswers();
-app.UseRequestLocalization();
 app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();

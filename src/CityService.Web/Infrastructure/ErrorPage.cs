@@ -10,10 +10,11 @@ public static class ErrorPage
     private static readonly object FormExpiredKey = new();
 
     /// <summary>
-    /// The id a citizen quotes to the hotline: the request's trace identifier, the same the problem details carry as
-    /// <c>traceId</c> and the log records with an unhandled exception (a re-executed error page keeps the request's id).
+    /// The id a citizen quotes to the hotline: the request's W3C trace id (else its trace identifier), as the framework's
+    /// problem details writer puts it in <c>traceId</c>, and as the log records an unhandled exception with (a re-executed
+    /// error page keeps the request's id).
     /// </summary>
-    public static string Reference(HttpContext http) => http.TraceIdentifier;
+    public static string Reference(HttpContext http) => System.Diagnostics.Activity.Current?.Id ?? http.TraceIdentifier;
 
     /// <summary>Whether the failed request was a page form whose antiforgery token was missing or no longer valid.</summary>
     public static bool FormExpired(HttpContext http) => http.Items.ContainsKey(FormExpiredKey);

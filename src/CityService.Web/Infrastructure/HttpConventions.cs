@@ -20,7 +20,7 @@ public static class HttpConventions
 
     public static void AddHttpConventions(this WebApplicationBuilder builder)
     {
-        builder.Services.Configure<ForwardedHeadersOptions>(o => ConfigureForwarding(o, builder.Configuration));
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IConfiguration>(ConfigureForwarding);
         builder.Services.AddResponseCompression(o =>
         {
             o.EnableForHttps = true; // pages that carry secrets are left out instead (SecretAwareCompression)
@@ -62,7 +62,7 @@ public static class HttpConventions
 
     /// <summary>A list given as array entries (<c>:0</c>, <c>:1</c>) or as one comma-separated value.</summary>
     private static IEnumerable<string> Values(IConfigurationSection section) =>
-        (section.Value is { } single ? [single] : section.GetChildren().Select(c => c.Value ?? string.Empty))
+        section.GetChildren().Select(c => c.Value ?? string.Empty).Prepend(section.Value ?? string.Empty)
         .SelectMany(v => v.Split([',', ';'], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>First in the pipeline: the real client and scheme, then the headers every answer carries, HEAD, compression.</summary>

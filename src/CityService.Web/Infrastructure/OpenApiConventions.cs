@@ -136,7 +136,7 @@ public static class OpenApiConventions
                 // A bodiless 4xx (e.g. TypedResults.NotFound()) becomes a problem on the way out (Problems.WriteStatusProblem).
                 concrete.Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal)
                 {
-                    ["application/problem+json"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), null, ct) },
+                    ["application/problem+json"] = new() { Schema = new OpenApiSchemaReference(nameof(ProblemDetails), context.Document) },
                 };
             }
 
@@ -173,7 +173,7 @@ public static class OpenApiConventions
                 Headers = new Dictionary<string, IOpenApiHeader>(StringComparer.Ordinal) { ["Retry-After"] = Header("Seconds to wait before trying again.", JsonSchemaType.Integer) },
                 Content = new Dictionary<string, OpenApiMediaType>(StringComparer.Ordinal)
                 {
-                    ["application/problem+json"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), null, ct) },
+                    ["application/problem+json"] = new() { Schema = new OpenApiSchemaReference(nameof(ProblemDetails), context.Document) },
                 },
             };
         }

@@ -58,7 +58,7 @@ public static partial class Problems
             problem.Extensions["errors"] = new Dictionary<string, string[]> { [parameter] = [message.In(english)] };
         }
 
-        problem.Extensions["traceId"] = http.TraceIdentifier;
+        problem.Extensions["traceId"] = ErrorPage.Reference(http);
         return problem;
     }
 
@@ -115,7 +115,7 @@ public static partial class Problems
             }
             else
             {
-                LogUnhandled(exception, http.Request.Method, http.Request.Path, http.TraceIdentifier);
+                LogUnhandled(exception, http.Request.Method, http.Request.Path, ErrorPage.Reference(http));
                 problem = Build(http, 500, "server.error", new LocalizedText(
                     "服务器出错了，我们已记录此问题，请稍后再试。", "Something went wrong on our side. It has been logged; please try again later."));
             }

@@ -1,9 +1,11 @@
 using System.Net;
-using System.Text.Json;
+using System.Net.Http.Json;
 using CityService.Core.Identity;
 using CityService.Core.Storage;
 using CityService.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
@@ -75,11 +77,12 @@ public abstract class HttpHostConventionTests(HostDatabase database)
         await using var host = ProxiedHost();
         var client = "203.0.113." + Random.Shared.Next(1, 250).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var signIn = await Send(host, Proxy, "GET", "/signin", ("X-Forwarded-For", client), ("X-Forwarded-Proto", "https"));
-        Assert.Equal(200, signIn.Response.StatusCode);
-        Assert.Contains("secure", signIn.Response.Headers.SetCookie.ToString(), StringComparison.OrdinalIgnoreCase); // the antiforgery cookie
+        Assert.Equal(200, (int)signIn.StatusCode);
+        Assert.Contains("secure", string.Join(";", signIn.Headers.TryGetValues("Set-Cookie", out var c) ? c : []), StringComparison.OrdinalIgnoreCase); // the antiforgery cookie
 
         var password = await Send(host, Proxy, "POST", "/api/auth/password", ("X-Forwarded-For", client), ("Content-Type", "application/json"));
-        Assert.Equal(400, password.Response.StatusCode); // a wrong password: counted against the client's address
+        var answer = await Body(password);
+        Assert.True((int)password.StatusCode == 400 && answer.Contains("auth.password-invalid", StringComparison.Ordinal), answer); // counted against the client
         Assert.Equal(1, await LimitHits(host, client));
         Assert.Equal(0, await LimitHits(host, Proxy));
     }
@@ -91,12 +94,13 @@ public abstract class HttpHostConventionTests(HostDatabase database)
         const string peer = "198.51.100.20";
         var client = "203.0.113." + Random.Shared.Next(1, 250).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var signIn = await Send(host, peer, "GET", "/signin", ("X-Forwarded-For", client), ("X-Forwarded-Proto", "https"));
-        Assert.Equal(200, signIn.Response.StatusCode);
-        Assert.DoesNotContain("secure", signIn.Response.Headers.SetCookie.ToString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(200, (int)signIn.StatusCode);
+        Assert.DoesNotContain("secure", string.Join(";", signIn.Headers.TryGetValues("Set-Cookie", out var c) ? c : []), StringComparison.OrdinalIgnoreCase);
 
         var before = await LimitHits(host, peer);
         var password = await Send(host, peer, "POST", "/api/auth/password", ("X-Forwarded-For", client), ("Content-Type", "application/json"));
-        Assert.Equal(400, password.Response.StatusCode);
+        var answer = await Body(password);
+        Assert.True((int)password.StatusCode == 400 && answer.Contains("auth.password-invalid", StringComparison.Ordinal), answer);
         Assert.Equal(0, await LimitHits(host, client));
         Assert.Equal(before + 1, await LimitHits(host, peer));
     }
@@ -104,24 +108,24 @@ public abstract class HttpHostConventionTests(HostDatabase database)
     [Fact]
     public async Task Without_configured_proxies_forwarded_headers_are_ignored_even_from_loopback()
     {
-        await using var host = new ConfiguredHost(database.Storage, "Testing", []);
+        await using var host = new ConfiguredHost(database.Storage, "Testing", [], WithPeers);
         var signIn = await Send(host, "127.0.0.1", "GET", "/signin", ("X-Forwarded-For", "203.0.113.9"), ("X-Forwarded-Proto", "https"));
-        Assert.Equal(200, signIn.Response.StatusCode);
-        Assert.DoesNotContain("secure", signIn.Response.Headers.SetCookie.ToString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(200, (int)signIn.StatusCode);
+        Assert.DoesNotContain("secure", string.Join(";", signIn.Headers.TryGetValues("Set-Cookie", out var c) ? c : []), StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
     public async Task In_production_https_forwarded_by_a_configured_network_is_served_and_from_elsewhere_redirected()
     {
-        await using var host = new ConfiguredHost(database.Storage, "Production", ConfiguredHost.Production(("ReverseProxy:KnownNetworks:0", "10.0.0.0/24")));
+        await using var host = new ConfiguredHost(database.Storage, "Production", ConfiguredHost.Production(("ReverseProxy:KnownNetworks:0", "10.0.0.0/24")), WithPeers);
         Assert.Null(host.StartFailure());
         var proxied = await Send(host, "10.0.0.77", "GET", "/", ("X-Forwarded-Proto", "https"), ("Host", "city.example"));
-        Assert.Equal(200, proxied.Response.StatusCode);
-        Assert.True(proxied.Response.Headers.ContainsKey("Strict-Transport-Security"));
+        Assert.Equal(200, (int)proxied.StatusCode);
+        Assert.True(proxied.Headers.Contains("Strict-Transport-Security"));
 
         var direct = await Send(host, "10.0.1.77", "GET", "/", ("X-Forwarded-Proto", "https"), ("Host", "city.example"));
-        Assert.Equal(308, direct.Response.StatusCode);
-        Assert.Equal("https://city.example/", direct.Response.Headers.Location.ToString());
+        Assert.Equal(308, (int)direct.StatusCode);
+        Assert.Equal("https://city.example/", direct.Headers.Location?.ToString());
     }
 
     [Theory]
@@ -130,30 +134,54 @@ public abstract class HttpHostConventionTests(HostDatabase database)
     public async Task A_malformed_proxy_setting_stops_the_start_naming_it(string key, string value, string named)
     {
         await using var host = new ConfiguredHost(database.Storage, "Testing", new() { [key] = value });
-        Assert.Contains(named, host.StartFailure(), StringComparison.Ordinal);
+        var failure = host.StartFailure();
+        Assert.True(failure?.Contains(named, StringComparison.Ordinal) == true, failure ?? "(started)");
     }
 
-    private ConfiguredHost ProxiedHost() => new(database.Storage, "Testing", new() { ["ReverseProxy:KnownProxies:0"] = Proxy });
+    private ConfiguredHost ProxiedHost() => new(database.Storage, "Testing", new() { ["ReverseProxy:KnownProxies:0"] = Proxy }, WithPeers);
 
-    /// <summary>A request as it arrives from <paramref name="peer"/> (TestServer lets a test set the connection's address).</summary>
-    private static Task<HttpContext> Send(ConfiguredHost host, string peer, string method, string path, params (string Name, string Value)[] headers) =>
-        host.Server.SendAsync(http =>
+    private static void WithPeers(IServiceCollection services) => services.AddTransient<IStartupFilter, PeerAddress>();
+
+    /// <summary>A request as it arrives from <paramref name="peer"/>: the host's first middleware (test only) sets the connection's address.</summary>
+    private static async Task<HttpResponseMessage> Send(ConfiguredHost host, string peer, string method, string path, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        request.Headers.Add(PeerAddress.Header, peer);
+        foreach (var (name, value) in headers)
         {
-            http.Connection.RemoteIpAddress = IPAddress.Parse(peer);
-            http.Request.Method = method;
-            http.Request.Path = path;
-            foreach (var (name, value) in headers)
-            {
-                http.Request.Headers[name] = value;
-            }
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
 
-            if (method == "POST")
+        if (method == "POST")
+        {
+            request.Content = JsonContent.Create(new { phone = "13700007" + Random.Shared.Next(100, 999).ToString(System.Globalization.CultureInfo.InvariantCulture), password = "wrong-passw0rd" });
+        }
+
+        return await host.CreateClient(new() { AllowAutoRedirect = false }).SendAsync(request);
+    }
+
+    /// <summary>Stands in for the network: TestServer has no peer address, so a test names it in a header.</summary>
+    private sealed class PeerAddress : IStartupFilter
+    {
+        public const string Header = "X-Test-Peer";
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((http, following) =>
             {
-                var body = JsonSerializer.SerializeToUtf8Bytes(new { phone = "13700007" + Random.Shared.Next(100, 999).ToString(System.Globalization.CultureInfo.InvariantCulture), password = "wrong-passw0rd" });
-                http.Request.Body = new MemoryStream(body);
-                http.Request.ContentLength = body.Length;
-            }
-        });
+                if (http.Request.Headers.TryGetValue(Header, out var peer))
+                {
+                    http.Connection.RemoteIpAddress = IPAddress.Parse(peer.ToString());
+                    http.Request.Headers.Remove(Header);
+                }
+
+                return following(http);
+            });
+            next(app);
+        };
+    }
+
+    private static Task<string> Body(HttpResponseMessage response) => response.Content.ReadAsStringAsync();
 
     private static async Task<int> LimitHits(ConfiguredHost host, string address)
     {

@@ -35,7 +35,7 @@ public sealed class OpenApiDocumentTests(SqliteApp app) : IClassFixture<SqliteAp
         var checkedCount = 0;
         foreach (var (path, method, operation) in Operations(doc))
         {
-            var endpoint = endpoints.Single(e => "/" + e.RoutePattern.RawText!.TrimStart('/').TrimEnd('/') == Normalize(path)
+            var endpoint = endpoints.Single(e => Normalize("/" + System.Text.RegularExpressions.Regex.Replace(e.RoutePattern.RawText!.TrimStart('/'), ":[^}]+}", "}")) == Normalize(path)
                 && e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods.Contains(method) == true);
             var policies = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).ToList();
             var security = operation.GetProperty("security").EnumerateArray().SelectMany(r => r.EnumerateObject().Select(s => s.Name)).ToList();

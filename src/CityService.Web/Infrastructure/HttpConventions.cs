@@ -18,6 +18,13 @@ public static class HttpConventions
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
         + "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+    /// <summary>
+    /// Swagger UI (/api-docs, not our markup) sets inline styles from its scripts; its scripts are still files only.
+    /// </summary>
+    public const string ApiDocsContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+        + "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
     public static void AddHttpConventions(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IConfiguration>(ConfigureForwarding);
@@ -92,7 +99,9 @@ public static class HttpConventions
     private static Task AddHeaders(HttpContext http)
     {
         var headers = http.Response.Headers;
-        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        headers.ContentSecurityPolicy = http.Request.Path.StartsWithSegments("/api-docs", StringComparison.OrdinalIgnoreCase)
+            ? ApiDocsContentSecurityPolicy
+            : ContentSecurityPolicy;
         headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY"; // frame-ancestors for browsers that predate CSP 2
         headers["Referrer-Policy"] = "same-origin";

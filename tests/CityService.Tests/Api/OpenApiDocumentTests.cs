@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using CityService.Testing;
 using CityService.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
@@ -138,7 +139,7 @@ public sealed class OpenApiDocumentTests(SqliteApp app) : IClassFixture<SqliteAp
     public async Task Redocly_lints_the_served_document_without_errors()
     {
         var (text, _) = await Document();
-        var root = RepositoryRoot();
+        var root = Repository.Root();
         var artifacts = Environment.GetEnvironmentVariable("CITYSERVICE_ARTIFACTS") is { Length: > 0 } a ? a : Path.Combine(root, "artifacts");
         var file = Path.Combine(artifacts, "openapi", "v1.json");
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
@@ -162,18 +163,5 @@ public sealed class OpenApiDocumentTests(SqliteApp app) : IClassFixture<SqliteAp
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await process.WaitForExitAsync(timeout.Token);
         Assert.True(process.ExitCode == 0, $"redocly lint {file} failed ({process.ExitCode}):\n{await output}\n{await errors}");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CityService.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("CityService.slnx not found above " + AppContext.BaseDirectory);
     }
 }

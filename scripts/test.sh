@@ -56,6 +56,9 @@ export CITYSERVICE_CHROMIUM="$CHROMIUM"
 export CITYSERVICE_ARTIFACTS="$root/artifacts"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
+# --- the OpenAPI linter (Redocly CLI) from its lock file; OpenApiDocumentTests runs it ------
+npm ci --prefix tools/openapi-lint --no-audit --no-fund --loglevel=error >/dev/null
+
 # --- build once, then every test project ------------------------------------------------
 dotnet build CityService.slnx -c Release -nologo -v quiet
 

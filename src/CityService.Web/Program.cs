@@ -9,10 +9,11 @@ var builder = WebApplication.CreateBuilder(args);
 // The host: storage (SQLite | PostgreSQL), JSON/problems/pages/languages, the public site's settings.
 var storage = builder.AddStorage();
 builder.AddWebParts();
-builder.AddHealth();
+builder.AddHttpConventions(); // forwarded headers, security headers, compression (ADR 013)
 builder.AddPublicSite();
 
 // The capabilities, one line each (Features/<Capability>/).
+builder.AddHealth();
 builder.AddRegions();
 builder.AddCatalog();
 builder.AddIdentity();
@@ -23,10 +24,10 @@ if (!await app.PrepareDatabaseAsync(args))
     return; // `migrate`: schema and reference data are up to date
 }
 
+app.UseHttpConventions(); // real client address from configured proxies, security headers, Vary, HEAD, compression
 app.UsePublicSite(); // Production: HSTS, HTTPS at the configured address
+app.UseRequestLocalization(); // before the error answers, so framework-made problems and error pages are localized too
 app.UseErrorAnswers();
-app.UseRequestLocalization();
-app.UseStaticFiles();
 app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -37,7 +38,8 @@ app.MapHealth();
 app.MapRegions();
 app.MapCatalog();
 app.MapIdentity();
-app.MapRazorPages(); // the pages of every capability (Features/**/*.cshtml); each declares [Authorize] or [AllowAnonymous]
+app.MapStaticAssets().AllowAnonymous(); // wwwroot: fingerprinted, precompressed, fingerprinted URLs cached immutably
+app.MapRazorPages().WithStaticAssets(); // the pages of every capability (Features/**/*.cshtml); each declares [Authorize] or [AllowAnonymous]
 
 app.AnnounceAddresses(storage);
 await app.RunAsync();

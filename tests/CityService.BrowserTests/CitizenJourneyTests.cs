@@ -132,6 +132,39 @@ public abstract partial class CitizenJourneyTests<TSite>(TSite site)
         await site.ScreenshotAsync(page, "22-main-focused");
     }
 
+    [Fact]
+    public async Task Every_page_and_the_api_docs_work_under_the_content_security_policy()
+    {
+        await using var context = await site.NewPhoneAsync();
+        var page = await context.NewPageAsync();
+        var violations = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase) || message.Text.Contains("Refused to", StringComparison.Ordinal))
+            {
+                violations.Add(page.Url + ": " + message.Text);
+            }
+        };
+        page.PageError += (_, error) => violations.Add(page.Url + ": " + error);
+
+        foreach (var url in new[] { "/", $"/?city={Hangzhou}", $"/city/{Hangzhou}/services", "/locate", "/signin", "/staff/accept", "/no-such-page" })
+        {
+            var response = await page.GotoAsync(url);
+            Assert.NotNull(response);
+            Assert.Contains("default-src 'self'", await response.HeaderValueAsync("content-security-policy") ?? string.Empty, StringComparison.Ordinal);
+
+            // The stylesheet (a fingerprinted file) applied: the header has the accent colour.
+            var background = await page.Locator("header.top").EvaluateAsync<string>("e => getComputedStyle(e).backgroundColor");
+            Assert.Equal("rgb(11, 87, 208)", background);
+        }
+
+        // Swagger UI runs its scripts from files: the operations render.
+        await page.GotoAsync("/api-docs/index.html");
+        await Expect(page.Locator(".opblock").First).ToBeVisibleAsync();
+        await site.ScreenshotAsync(page, "31-api-docs");
+        Assert.True(violations.Count == 0, string.Join("\n", violations));
+    }
+
     private static Regex CityHome() => new($@"/\?city={Hangzhou}$");
 
     [GeneratedRegex(@"^(\d+) 项$")]

@@ -57,7 +57,7 @@ public static class ETags
     /// <summary>Gives every 200 JSON answer of the endpoints an ETag and 304 handling.</summary>
     public static TBuilder WithETag<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
+        builder.WithMetadata(ETagged.Instance).AddEndpointFilter(async (context, next) =>
         {
             var result = await next(context);
             var http = context.HttpContext;

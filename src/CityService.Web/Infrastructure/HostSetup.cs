@@ -70,13 +70,12 @@ public static class HostSetup
         // Unreadable request bodies reach the exception handler as BadHttpRequestException and become 400 problems.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddExceptionHandler<Problems.ExceptionHandler>();
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        builder.Services.AddOpenApi(o => OpenApiConventions.Configure(o, builder.Configuration));
+        builder.Services.AddRazorPages(o => o.RootDirectory = "/Features").AddMvcOptions(o =>
         {
-            doc.Info.Title = "CityService API";
-            doc.Info.Description = "One-stop government services: regions and the service catalog. Errors are RFC 9457 problem details.";
-            return Task.CompletedTask;
-        }));
-        builder.Services.AddRazorPages(o => o.RootDirectory = "/Features").AddMvcOptions(o => o.Filters.Add<PageHandlerGuard>());
+            o.Filters.Add<PageHandlerGuard>();
+            o.Filters.Add<ErrorPage.FormExpiredFilter>();
+        });
 
         // Chinese text is written as UTF-8, not as &#x...; entities.
         builder.Services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));

@@ -61,7 +61,7 @@ public static partial class Problems
             problem.Extensions["errors"] = new Dictionary<string, string[]> { [parameter] = [message.In(english)] };
         }
 
-        problem.Extensions["traceId"] = http.TraceIdentifier;
+        problem.Extensions["traceId"] = ErrorPage.Reference(http);
         return problem;
     }
 
@@ -118,12 +118,17 @@ public static partial class Problems
             }
             else
             {
-                LogUnhandled(exception, http.Request.Method, http.Request.Path);
+                LogUnhandled(exception, http.Request.Method, http.Request.Path, ErrorPage.Reference(http));
                 problem = Build(http, 500, HttpErrors.Server.Error, new LocalizedText(
                     "服务器出错了，我们已记录此问题，请稍后再试。", "Something went wrong on our side. It has been logged; please try again later."));
             }
 
             http.Response.StatusCode = problem.Status!.Value;
+            if (!HostSetup.IsApi(http.Request.Path))
+            {
+                return true; // a page: the status-code pages (outside this handler) show the error page with the reference id
+            }
+
             await Results.Problem(problem).ExecuteAsync(http);
             return true;
         }
@@ -145,7 +150,8 @@ public static partial class Problems
             }
         }
 
-        [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
-        private partial void LogUnhandled(Exception exception, string method, string path);
+        /// <summary>The reference is the <c>traceId</c> the problem and the error page show, so a quoted id finds this entry.</summary>
+        [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path} (reference {Reference})")]
+        private partial void LogUnhandled(Exception exception, string method, string path, string reference);
     }
 }

@@ -27,9 +27,9 @@ public static class CatalogEndpoints
         // The list and the item answer with cached PreparedJson (ETag included), so they skip the generic ETag filter.
         var group = app.MapGroup("/api/regions/{code}").WithTags("Catalog").AllowAnonymous()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/services", ListServices).Produces<ServiceListDto>().WithName("ListServices")
+        group.MapGet("/services", ListServices).Produces<ServiceListDto>().WithMetadata(ETagged.Instance).WithName("ListServices")
             .WithSummary("The effective service items of a region, filtered by field and text (Chinese or English, substrings match).");
-        group.MapGet("/services/{serviceCode}", GetService).Produces<ServiceDetailDto>().WithName("GetService")
+        group.MapGet("/services/{serviceCode}", GetService).Produces<ServiceDetailDto>().WithMetadata(ETagged.Instance).WithName("GetService")
             .WithSummary("One effective service item with its guide, as the region sees it.");
         group.MapGet("/fields", CountFields).WithETag().WithName("CountServiceFields")
             .WithSummary("The 12 service fields with the number of items each has in the region.");
@@ -66,7 +66,11 @@ public static class CatalogEndpoints
     }
 
     public static async Task<Results<PreparedJson, ProblemHttpResult>> ListServices(
-        string code, string? field, string? q, string? page, string? pageSize,
+        string code,
+        [DocumentAs(typeof(ServiceField), Description = "Only items of this service field.")] string? field,
+        [DocumentAs(typeof(string), Description = "Text to find in the item's name or keywords, Chinese or English (substrings match).")] string? q,
+        [DocumentAs(typeof(int), Minimum = 1, Description = "The page, from 1.")] string? page,
+        [DocumentAs(typeof(int), Minimum = 1, Maximum = CatalogReader.MaxPageSize, Description = "Items per page (default 20).")] string? pageSize,
         RegionDirectory regions, CatalogReader catalog, CatalogResponseCache responses, HttpContext http, CancellationToken ct)
     {
         var region = regions.Get(code);

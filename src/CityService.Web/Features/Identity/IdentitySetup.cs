@@ -165,7 +165,10 @@ public static class IdentitySetup
         long.TryParse(user.FindFirstValue(AccountClaims.CodeVerifiedAt), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var at)
         && now - DateTimeOffset.FromUnixTimeSeconds(at) <= ReauthenticationWindow;
 
-    /// <summary>The caller's address as the per-address limits key it (behind a proxy, configure forwarded headers first).</summary>
+    /// <summary>
+    /// The caller's address as the per-address limits key it: behind a reverse proxy, the client's address from
+    /// X-Forwarded-For when the peer is a configured proxy (<see cref="HttpConventions.ConfigureForwarding"/>), else the peer.
+    /// </summary>
     public static string ClientAddress(this HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
     public static Guid? AccountId(this ClaimsPrincipal user) =>
@@ -282,6 +285,13 @@ public sealed class SessionEndedResultHandler : Microsoft.AspNetCore.Authorizati
                 context.Response.Redirect("/signin?ReturnUrl=" + Uri.EscapeDataString(context.Request.PathBase + context.Request.Path + context.Request.QueryString));
             }
 
+            return;
+        }
+
+        if (authorizeResult.Challenged && SignatureAuthenticationHandler.NeedsSignedClient(policy))
+        {
+            // Not "Bearer": only a signed request can call this endpoint, so the 401 says how to sign (WWW-Authenticate: Signature).
+            await context.ChallengeAsync(SignatureAuthenticationHandler.SchemeName);
             return;
         }
 

@@ -46,7 +46,11 @@ public static class RegionEndpoints
         return TypedResults.Ok(new RegionListDto(children, children.Count));
     }
 
-    public static Results<Ok<LocateResultDto>, ProblemHttpResult> Locate(string? lat, string? lon, RegionDirectory regions, HttpContext http)
+    public static Results<Ok<LocateResultDto>, ProblemHttpResult> Locate(
+        [DocumentAs(typeof(double), Minimum = -90, Maximum = 90, Description = "Latitude (GCJ-02), degrees.")] string? lat,
+        [DocumentAs(typeof(double), Minimum = -180, Maximum = 180, Description = "Longitude (GCJ-02), degrees.")] string? lon,
+        RegionDirectory regions,
+        HttpContext http)
     {
         var latitude = QueryValues.Coordinate(lat, "lat", 90);
         if (!latitude.IsOk)

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using CityService.Core.Identity;
 using CityService.Core.Storage;
 using CityService.Web.Infrastructure;
+using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -33,13 +34,13 @@ public static class ClientEndpoints
         app.MapGet("/api/clients/me", GetClient).WithTags("API clients").RequireAuthorization(IdentitySetup.ApiClientPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("GetApiClient").WithSummary("The signed-request caller's identity and scopes.");
-        app.MapPost("/api/channels/link", Link).WithTags("API clients").RequireAuthorization(IdentitySetup.ChannelPolicy)
+        app.MapPost("/api/channels/link", Link).WithTags("API clients").RequireAuthorization(IdentitySetup.ChannelPolicy).Produces<AccessTokenResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithName("LinkChannelUser")
             .WithSummary("A partner channel links its user (ES256 JWT assertion: sub, phone, jti used once, exp ≤ 10 min). An already linked user gets a token "
                 + "acting for that citizen within the channel's scopes (200); otherwise the platform texts a code to the phone and answers 202 with the pending link.");
-        app.MapPost("/api/channels/link/confirm", Confirm).WithTags("API clients").RequireAuthorization(IdentitySetup.ChannelPolicy)
+        app.MapPost("/api/channels/link/confirm", Confirm).WithTags("API clients").RequireAuthorization(IdentitySetup.ChannelPolicy).Produces<AccessTokenResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("ConfirmChannelLink")

@@ -28,6 +28,14 @@ public sealed class SignatureAuthenticationHandler(
 {
     public const string SchemeName = "Signature";
     public const int MaxSignedBodyBytes = 1024 * 1024;
+
+    /// <summary>The WWW-Authenticate challenge of the endpoints only signed clients may call (RFC 9110 §11.6.1).</summary>
+    public const string Challenge = SchemeName + " realm=\"CityService\", headers=\"X-CS-Client X-CS-Timestamp X-CS-Nonce X-CS-Signature\"";
+
+    /// <summary>Whether a policy asks for what only a signed request carries (the client claims): its 401 names this scheme.</summary>
+    public static bool NeedsSignedClient(Microsoft.AspNetCore.Authorization.AuthorizationPolicy policy) =>
+        policy.Requirements.OfType<Microsoft.AspNetCore.Authorization.Infrastructure.ClaimsAuthorizationRequirement>()
+            .Any(r => r.ClaimType is AccountClaims.Client or AccountClaims.ClientKind);
     private const string FailureKey = "cs:signature-failure";
 
     public static bool IsSigned(HttpRequest request) =>
@@ -114,6 +122,7 @@ public sealed class SignatureAuthenticationHandler(
         var (code, message) = Context.Items[FailureKey] as (string, LocalizedText)?
             ?? (IdentityErrors.Auth.Required, new LocalizedText("请先登录，或提供有效的访问令牌。", "Sign in first, or send a valid access token."));
         Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = Challenge;
         await Results.Problem(Problems.Build(Context, 401, code, message)).ExecuteAsync(Context);
     }
 

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using CityService.Core.Identity;
 using CityService.Core.Storage;
 using CityService.Web.Infrastructure;
+using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Identity;
@@ -59,9 +60,9 @@ public static class SignInEndpoints
         var auth = app.MapGroup("/api/auth").WithTags("Identity").AllowAnonymous()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status429TooManyRequests);
         auth.MapPost("/otp", SendCode).WithName("SendSignInCode").WithSummary("Sends a 6-digit sign-in code to a phone (valid 5 minutes).");
-        auth.MapPost("/password", SignInWithPassword).WithName("SignInWithPassword")
+        auth.MapPost("/password", SignInWithPassword).WithName("SignInWithPassword").Produces<AccessTokenResponse>()
             .WithSummary("Phone + password (set after a first sign-in by code; staff accounts); 5 wrong passwords lock the phone for 15 minutes, whether or not it has an account; 60 tries per client address per 15 minutes.");
-        auth.MapPost("/otp/verify", VerifyCode).WithName("VerifySignInCode").WithSummary("Checks the code and returns a bearer token for the API.");
+        auth.MapPost("/otp/verify", VerifyCode).WithName("VerifySignInCode").Produces<AccessTokenResponse>().WithSummary("Checks the code and returns a bearer token for the API.");
 
         var me = app.MapGroup("/api/me").WithTags("Identity").RequireAuthorization(IdentitySetup.CitizenPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized);

@@ -10,6 +10,7 @@ using CityService.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CityService.Tests.Identity;
 
@@ -140,8 +141,7 @@ public abstract class ApiClientTests(AppFixture app) : IAsyncLifetime
     [InlineData(-6)]
     public async Task A_timestamp_more_than_five_minutes_off_is_a_401(int minutes)
     {
-        var skewed = new ManualTime();
-        skewed.Advance(app.Time.GetUtcNow() - skewed.GetUtcNow() + TimeSpan.FromMinutes(minutes));
+        var skewed = new FakeTimeProvider(app.Time.GetUtcNow() + TimeSpan.FromMinutes(minutes));
         await (await _client.SendAsync(Signed(HttpMethod.Get, "/api/clients/me", DepartmentId, clock: skewed)))
             .AssertProblem(HttpStatusCode.Unauthorized, code: "auth.timestamp-out-of-range");
     }

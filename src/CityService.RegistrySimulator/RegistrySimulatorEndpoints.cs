@@ -114,12 +114,7 @@ public static class RegistrySimulatorEndpoints
 
     private static Answer VerifyIdentity(PopulationRegistrySimulator simulator, byte[] body)
     {
-        IdentityRequest? request;
-        try
-        {
-            request = JsonSerializer.Deserialize<IdentityRequest>(body, Json);
-        }
-        catch (JsonException)
+        if (!TryRead<IdentityRequest>(body, out var request))
         {
             return BadRequest("invalid-json", "The body is not the expected JSON: { \"name\", \"idNumber\" }.");
         }
@@ -133,14 +128,24 @@ public static class RegistrySimulatorEndpoints
         return new Answer(StatusCodes.Status200OK, new IdentityResponse(answer.Match, answer.Reason, answer.Reference));
     }
 
-    private static Answer CompareFace(PopulationRegistrySimulator simulator, byte[] body)
+    /// <summary>False when the body is not JSON of the request's shape (<c>null</c> reads as a missing request).</summary>
+    private static bool TryRead<T>(byte[] body, out T? request)
     {
-        FaceRequest? request;
         try
         {
-            request = JsonSerializer.Deserialize<FaceRequest>(body, Json);
+            request = JsonSerializer.Deserialize<T>(body, Json);
+            return true;
         }
         catch (JsonException)
+        {
+            request = default;
+            return false;
+        }
+    }
+
+    private static Answer CompareFace(PopulationRegistrySimulator simulator, byte[] body)
+    {
+        if (!TryRead<FaceRequest>(body, out var request))
         {
             return BadRequest("invalid-json", "The body is not the expected JSON: { \"idNumber\", \"nonce\", \"image\" }.");
         }
@@ -155,10 +160,10 @@ public static class RegistrySimulatorEndpoints
             return BadRequest("invalid-request", "idNumber, nonce (at most 128 characters) and image are required strings.");
         }
 
-        byte[] png;
+        byte[] file;
         try
         {
-            png = Convert.FromBase64String(image);
+            file = Convert.FromBase64String(image);
         }
         catch (FormatException)
         {
@@ -168,7 +173,7 @@ public static class RegistrySimulatorEndpoints
         GrayImage snapshot;
         try
         {
-            snapshot = GrayImage.Decode(png);
+            snapshot = GrayImage.Decode(file);
         }
         catch (ImageFormatException e)
         {

@@ -7,6 +7,7 @@ using CityService.RegistrySimulator;
 using CityService.Core.Identity.Clients;
 using CityService.Core.Identity.Verification.Registry;
 using CityService.Testing;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace CityService.RegistrySimulator.Tests;
 
@@ -270,15 +271,16 @@ public sealed class RegistrySimulatorHttpTests(RegistrySimulatorFixture fixture)
     [Fact]
     public async Task Unavailable_outcomes_are_logged_without_names_or_id_numbers()
     {
-        var logger = new CapturingLogger<HttpPopulationRegistry>();
+        var logger = new FakeLogger<HttpPopulationRegistry>();
         using var http = new HttpClient();
         var registry = new HttpPopulationRegistry(http, fixture.Options with { Secret = "wrong" }, null, logger);
 
         await registry.VerifyIdentityAsync(Person.Name, Person.IdNumber, Ct);
         await registry.CompareFaceAsync(Person.IdNumber, "challenge-11", Person.LiveSnapshotPng(seed: 1), Ct);
 
-        Assert.NotEmpty(logger.Messages);
-        Assert.All(logger.Messages, m =>
+        var messages = logger.Collector.GetSnapshot().Select(r => r.Message + " " + r.Exception).ToList();
+        Assert.NotEmpty(messages);
+        Assert.All(messages, m =>
         {
             Assert.DoesNotContain(Person.IdNumber, m, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain(Person.Name, m, StringComparison.Ordinal);
@@ -327,8 +329,8 @@ public sealed class RegistrySimulatorHttpTests(RegistrySimulatorFixture fixture)
     }
 
     [Theory]
-    [InlineData(-301)]
-    [InlineData(301)]
+    [InlineData(-303)]
+    [InlineData(303)] // a few seconds past the limit: this test runs on the system clock, and a busy machine takes a second or two
     public async Task A_timestamp_more_than_five_minutes_off_is_rejected(int offsetSeconds)
     {
         using var http = new HttpClient();

@@ -1,4 +1,5 @@
 using CityService.Web.Features.Identity;
+using CityService.Web.Features.Identity.Clients;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Infrastructure;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using CityService.Core.Storage;
 using CityService.Testing;
@@ -11,6 +10,8 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Logging;
 using CityService.Core.Identity.Verification.Registry;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
 
 namespace CityService.Tests.Api;
 
@@ -38,7 +39,13 @@ public sealed class ConfiguredHost(
         return settings;
     }
 
-    public CapturedLogs Logs { get; } = new();
+    private readonly FakeLoggerProvider _logs = new(new FakeLogCollector(Options.Create(new FakeLogCollectorOptions
+    {
+        FilteredLevels = { LogLevel.Information, LogLevel.Warning, LogLevel.Error, LogLevel.Critical },
+    })));
+
+    /// <summary>The host's log entries, Information and above.</summary>
+    public FakeLogCollector Logs => _logs.Collector;
 
     /// <summary>Starts the host; returns the start-up failure's messages (outer to inner), or null when it started.</summary>
     public string? StartFailure()
@@ -71,38 +78,10 @@ public sealed class ConfiguredHost(
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+        builder.ConfigureLogging(logging => logging.AddProvider(_logs));
         if (services is not null)
         {
             builder.ConfigureTestServices(services);
-        }
-    }
-}
-
-/// <summary>Keeps a host's log entries for assertions (Information and above).</summary>
-public sealed class CapturedLogs : ILoggerProvider
-{
-    public ConcurrentQueue<(LogLevel Level, string Category, string Message)> Entries { get; } = new();
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(CapturedLogs logs, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (IsEnabled(logLevel))
-            {
-                logs.Entries.Enqueue((logLevel, category, formatter(state, exception)));
-            }
         }
     }
 }
@@ -153,7 +132,7 @@ public abstract class ConfiguredHostTests(HostDatabase database)
         await using var host = Host("Production", ConfiguredHost.Production());
         Assert.Null(host.StartFailure());
         Assert.Equal("ok", await host.Https().GetStringAsync("/healthz"));
-        Assert.DoesNotContain(host.Logs.Entries, e => e.Message.Contains("Registry uses its SIMULATOR", StringComparison.Ordinal));
+        Assert.DoesNotContain(host.Logs.GetSnapshot(), e => e.Message.Contains("Registry uses its SIMULATOR", StringComparison.Ordinal));
         Assert.IsType<Core.Identity.Verification.Registry.HttpPopulationRegistry>(host.Services.GetRequiredService<Core.Identity.Verification.Registry.IPopulationRegistry>());
     }
 
@@ -163,7 +142,7 @@ public abstract class ConfiguredHostTests(HostDatabase database)
         await using var host = Host("Production", ConfiguredHost.Production(
             ("Registry:Mode", "Simulator"), ("Registry:BaseUrl", null), ("Registry:ClientId", null), ("Registry:Secret", null)));
         Assert.Null(host.StartFailure());
-        Assert.Contains(host.Logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("Registry uses its SIMULATOR (Registry:Mode=Simulator)", StringComparison.Ordinal));
+        Assert.Contains(host.Logs.GetSnapshot(), e => e.Level == LogLevel.Warning && e.Message.Contains("Registry uses its SIMULATOR (Registry:Mode=Simulator)", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -178,8 +157,8 @@ public abstract class ConfiguredHostTests(HostDatabase database)
     {
         await using var host = Host("Development", new() { ["Registry:Mode"] = null, ["Sms:Sender"] = null });
         Assert.Null(host.StartFailure());
-        Assert.Contains(host.Logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("Registry uses its SIMULATOR (the Development environment)", StringComparison.Ordinal));
-        Assert.Contains(host.Logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("Sms uses its SIMULATOR", StringComparison.Ordinal));
+        Assert.Contains(host.Logs.GetSnapshot(), e => e.Level == LogLevel.Warning && e.Message.Contains("Registry uses its SIMULATOR (the Development environment)", StringComparison.Ordinal));
+        Assert.Contains(host.Logs.GetSnapshot(), e => e.Level == LogLevel.Warning && e.Message.Contains("Sms uses its SIMULATOR", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using CityService.Core.Identity;
+using CityService.Core.Identity.SignIn;
 using CityService.Core.Storage;
 using CityService.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authorization;

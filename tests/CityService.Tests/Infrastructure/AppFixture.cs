@@ -13,6 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using CityService.Core.Identity.SignIn;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CityService.Tests.Infrastructure;
 
@@ -27,8 +28,8 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
 
     public StorageSettings Storage => _database!.Settings;
 
-    /// <summary>The fixture's clock; tests move it forward to expire codes and sessions.</summary>
-    public ManualTime Time { get; } = new();
+    /// <summary>The fixture's clock: it stands still until a test moves it forward to expire codes and sessions.</summary>
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero));
 
     /// <summary>Every text message the platform sent (instead of a real SMS gateway).</summary>
     public CapturingSmsSender Sms { get; } = new();
@@ -83,7 +84,7 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
         await _database!.DisposeAsync();
     }
 
-    public sealed class Factory(StorageSettings storage, ManualTime time, CapturingSmsSender sms, Uri registry, string registrySecret) : WebApplicationFactory<Program>
+    public sealed class Factory(StorageSettings storage, FakeTimeProvider time, CapturingSmsSender sms, Uri registry, string registrySecret) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -105,16 +106,6 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
 }
 
 public sealed class SqliteApp() : AppFixture(StorageProvider.Sqlite);
-
-/// <summary>A clock that stands still until a test moves it.</summary>
-public sealed class ManualTime : TimeProvider
-{
-    private DateTimeOffset _now = new(2026, 11, 22, 2, 0, 0, TimeSpan.Zero);
-
-    public override DateTimeOffset GetUtcNow() => _now;
-
-    public void Advance(TimeSpan by) => _now += by;
-}
 
 /// <summary>Stands in for an SMS gateway: keeps messages for the test and never logs them.</summary>
 public sealed partial class CapturingSmsSender : ISmsSender

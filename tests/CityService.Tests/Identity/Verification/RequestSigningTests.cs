@@ -3,6 +3,8 @@ using CityService.Core.Common;
 using CityService.Core.Identity.Verification.Registry;
 using CityService.Testing;
 
+using Microsoft.Extensions.Time.Testing;
+
 namespace CityService.Tests.Identity.Verification;
 
 public sealed class RequestSigningTests
@@ -36,7 +38,7 @@ public sealed class RequestSigningTests
         var body = """{"match":true}"""u8;
 
         Assert.Equal(ExpectedResponseSignature, RequestSigning.SignResponse(Key, Timestamp, Nonce, body));
-        Assert.Equal(SignatureVerdict.Valid, new SignatureVerifier(new FixedTime(Now)).VerifyResponse(Key, Nonce, "1764000000", ExpectedResponseSignature, body));
+        Assert.Equal(SignatureVerdict.Valid, new SignatureVerifier(new FakeTimeProvider(Now)).VerifyResponse(Key, Nonce, "1764000000", ExpectedResponseSignature, body));
     }
 
     [Fact]
@@ -56,7 +58,7 @@ public sealed class RequestSigningTests
     [InlineData("key")]
     public void Changing_any_signed_part_fails_verification(string part)
     {
-        var verifier = new SignatureVerifier(new FixedTime(Now));
+        var verifier = new SignatureVerifier(new FakeTimeProvider(Now));
         var body = (byte[])Body.Clone();
         var key = (byte[])Key.Clone();
         string method = "POST", path = Path, nonce = Nonce, timestamp = "1764000000";
@@ -94,7 +96,7 @@ public sealed class RequestSigningTests
     [InlineData(300)]
     public void Timestamps_within_five_minutes_either_way_are_accepted(int offsetSeconds)
     {
-        var verifier = new SignatureVerifier(new FixedTime(Now.AddSeconds(offsetSeconds)));
+        var verifier = new SignatureVerifier(new FakeTimeProvider(Now.AddSeconds(offsetSeconds)));
         Assert.Equal(SignatureVerdict.Valid, verifier.VerifyRequest(Key, "POST", Path, "1764000000", Nonce, ExpectedSignature, Body));
     }
 
@@ -104,7 +106,7 @@ public sealed class RequestSigningTests
     [InlineData(-86_400)]
     public void Timestamps_more_than_five_minutes_away_are_refused(int offsetSeconds)
     {
-        var verifier = new SignatureVerifier(new FixedTime(Now.AddSeconds(offsetSeconds)));
+        var verifier = new SignatureVerifier(new FakeTimeProvider(Now.AddSeconds(offsetSeconds)));
         Assert.Equal(SignatureVerdict.TimestampOutOfRange, verifier.VerifyRequest(Key, "POST", Path, "1764000000", Nonce, ExpectedSignature, Body));
     }
 
@@ -119,7 +121,7 @@ public sealed class RequestSigningTests
     [InlineData("1764000000", "0123456789abcdef\n0123456789abcdef", ExpectedSignature, SignatureVerdict.MalformedNonce)]
     public void Missing_or_malformed_headers_are_named(string? timestamp, string nonce, string? signature, SignatureVerdict expected)
     {
-        var verifier = new SignatureVerifier(new FixedTime(Now));
+        var verifier = new SignatureVerifier(new FakeTimeProvider(Now));
         Assert.Equal(expected, verifier.VerifyRequest(Key, "POST", Path, timestamp, nonce, signature, Body));
     }
 
@@ -127,7 +129,7 @@ public sealed class RequestSigningTests
     public void Signing_an_http_request_sets_the_four_headers_with_the_path_as_sent()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("http://127.0.0.1:5000/api/x%20y?b=2&a=1"));
-        var nonce = RequestSigning.SignHttpRequest(request, SignatureHeaderNames.Platform, "partner-1", Key, Body, new FixedTime(Now));
+        var nonce = RequestSigning.SignHttpRequest(request, SignatureHeaderNames.Platform, "partner-1", Key, Body, new FakeTimeProvider(Now));
 
         string H(string name) => request.Headers.GetValues(name).Single();
         Assert.Equal("partner-1", H("X-CS-Client"));
@@ -136,7 +138,7 @@ public sealed class RequestSigningTests
         Assert.True(RequestSigning.IsWellFormedNonce(nonce));
         Assert.Equal(
             SignatureVerdict.Valid,
-            new SignatureVerifier(new FixedTime(Now)).VerifyRequest(Key, "POST", "/api/x%20y?b=2&a=1", H("X-CS-Timestamp"), nonce, H("X-CS-Signature"), Body));
+            new SignatureVerifier(new FakeTimeProvider(Now)).VerifyRequest(Key, "POST", "/api/x%20y?b=2&a=1", H("X-CS-Timestamp"), nonce, H("X-CS-Signature"), Body));
     }
 
     [Fact]
@@ -149,30 +151,30 @@ public sealed class RequestSigningTests
     [Fact]
     public void A_nonce_is_accepted_once_per_client_until_it_expires()
     {
-        var time = new FixedTime(Now);
+        var time = new FakeTimeProvider(Now);
         var cache = new NonceReplayCache(time);
 
         Assert.True(cache.TryUse("a", Nonce));
         Assert.False(cache.TryUse("a", Nonce));
         Assert.True(cache.TryUse("b", Nonce));
 
-        time.Now = Now.AddMinutes(9);
+        time.SetUtcNow(Now.AddMinutes(9));
         Assert.False(cache.TryUse("a", Nonce));
-        time.Now = Now.AddMinutes(11); // past twice the allowed skew: its timestamp is refused anyway
+        time.SetUtcNow(Now.AddMinutes(11)); // past twice the allowed skew: its timestamp is refused anyway
         Assert.True(cache.TryUse("a", Nonce));
     }
 
     [Fact]
     public void Expired_nonces_are_swept()
     {
-        var time = new FixedTime(Now);
+        var time = new FakeTimeProvider(Now);
         var cache = new NonceReplayCache(time);
         for (var i = 0; i < 50; i++)
         {
             cache.TryUse("a", RequestSigning.NewNonce());
         }
 
-        time.Now = Now.AddHours(1);
+        time.SetUtcNow(Now.AddHours(1));
         cache.TryUse("a", RequestSigning.NewNonce());
         Assert.Equal(1, cache.Count);
     }

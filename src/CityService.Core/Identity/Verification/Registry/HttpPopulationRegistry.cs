@@ -141,13 +141,14 @@ public sealed partial class HttpPopulationRegistry(
     }
 
     /// <summary>
-    /// For readiness: whether the registry answers at all (any HTTP status to a plain GET of its base address, within the
-    /// call timeout). Sends no personal data and no signed request; null when it answers, else why not.
+    /// For readiness: whether the registry answers at all (any status below 500 to a plain GET of its base address, within
+    /// the call timeout but at most 5 s, as probes are short). Sends no personal data and no signed request; null when it
+    /// answers, else why not.
     /// </summary>
     public async Task<string?> ProbeAsync(CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Timeout);
+        timeout.CancelAfter(options.Timeout < TimeSpan.FromSeconds(5) ? options.Timeout : TimeSpan.FromSeconds(5));
         try
         {
             using var response = await http.GetAsync(_base, HttpCompletionOption.ResponseHeadersRead, timeout.Token);

@@ -34,7 +34,7 @@ public abstract class HttpHostConventionTests(HostDatabase database)
         Assert.StartsWith("Something went wrong", json.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(ThrowingHandler.Secret, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var reference = json.GetProperty("traceId").GetString()!;
-        Assert.Contains(host.Logs.Entries, e => e.Level == LogLevel.Error && e.Message.Contains(reference, StringComparison.Ordinal));
+        Assert.Contains(host.Logs.GetSnapshot(), e => e.Level == LogLevel.Error && e.Message.Contains(reference, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public abstract class HttpHostConventionTests(HostDatabase database)
             Assert.Contains("服务暂时出现问题", HtmlForms.Text(doc, "#error-message"), StringComparison.Ordinal);
             var reference = HtmlForms.Text(doc, "#reference");
             Assert.False(string.IsNullOrWhiteSpace(reference));
-            Assert.Contains(host.Logs.Entries, e => e.Level == LogLevel.Error && e.Message.Contains(reference, StringComparison.Ordinal));
+            Assert.Contains(host.Logs.GetSnapshot(), e => e.Level == LogLevel.Error && e.Message.Contains(reference, StringComparison.Ordinal));
             Assert.DoesNotContain(ThrowingHandler.Secret, doc.DocumentElement.OuterHtml, StringComparison.Ordinal);
         }
     }

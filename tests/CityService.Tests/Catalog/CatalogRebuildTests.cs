@@ -8,6 +8,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CityService.Tests.Catalog;
 
@@ -22,7 +23,7 @@ public abstract class CatalogRebuildTests(AppFixture app)
     private const int Readers = 50;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
 
-    private readonly ManualTime _time = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero));
     private readonly ServiceItemsGate _gate = new();
 
     private CatalogReader NewReader()

@@ -1,12 +1,12 @@
 using System.Text.Json;
 using CityService.Core.Common;
+using CityService.Core.Identity.Verification.Registry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using CityService.Core.Identity.Verification.Registry;
 
 namespace CityService.RegistrySimulator;
 

@@ -1,10 +1,10 @@
 using System.Net;
+using CityService.Core.Identity.Verification.Registry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
-using CityService.Core.Identity.Verification.Registry;
 
 namespace CityService.RegistrySimulator;
 

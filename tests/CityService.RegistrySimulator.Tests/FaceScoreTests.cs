@@ -1,5 +1,4 @@
 using CityService.Core.Identity;
-using CityService.RegistrySimulator;
 
 namespace CityService.RegistrySimulator.Tests;
 

@@ -1,8 +1,7 @@
 using System.Buffers.Binary;
-using System.Text;
 using System.IO.Hashing;
+using System.Text;
 using CityService.Core.Common;
-using CityService.RegistrySimulator;
 
 namespace CityService.RegistrySimulator.Tests;
 

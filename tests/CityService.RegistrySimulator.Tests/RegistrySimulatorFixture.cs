@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using CityService.RegistrySimulator;
 using CityService.Core.Identity.Verification.Registry;
 
 namespace CityService.RegistrySimulator.Tests;

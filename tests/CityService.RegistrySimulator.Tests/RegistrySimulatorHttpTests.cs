@@ -3,8 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using CityService.Core.Common;
-using CityService.RegistrySimulator;
-using CityService.Core.Identity.Clients;
 using CityService.Core.Identity.Verification.Registry;
 using CityService.Testing;
 using Microsoft.Extensions.Logging.Testing;

@@ -1,6 +1,5 @@
 using CityService.Core.Common;
 using CityService.Core.Regions;
-using CityService.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 

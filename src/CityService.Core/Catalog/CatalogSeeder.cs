@@ -1,6 +1,5 @@
 using CityService.Core.Storage;
 using Microsoft.EntityFrameworkCore;
-using CityService.Core.Identity;
 
 namespace CityService.Core.Catalog;
 

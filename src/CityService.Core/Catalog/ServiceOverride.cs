@@ -1,5 +1,3 @@
-using CityService.Core.Common;
-
 namespace CityService.Core.Catalog;
 
 /// <summary>

@@ -31,6 +31,16 @@ public sealed record Error(ErrorKind Kind, string Code, LocalizedText Message, s
     public static Error Invalid(string parameter, string code, string zh, string en) =>
         new(ErrorKind.Invalid, code, new LocalizedText(zh, en), parameter);
 
+    /// <summary>A refusal whose message and Retry-After name the same whole number of seconds (at least 1).</summary>
+    public static Error RateLimited(string code, TimeSpan wait, Func<int, LocalizedText> message)
+    {
+        var seconds = WholeSeconds(wait);
+        return new(ErrorKind.RateLimited, code, message(seconds)) { RetryAfter = TimeSpan.FromSeconds(seconds) };
+    }
+
+    /// <summary>A wait as the whole seconds a Retry-After header carries: rounded up, at least 1.</summary>
+    public static int WholeSeconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+
     public static Error RateLimited(string code, string zh, string en, TimeSpan retryAfter) =>
         new(ErrorKind.RateLimited, code, new LocalizedText(zh, en)) { RetryAfter = retryAfter };
 

@@ -1,12 +1,11 @@
 using CityService.Core.Catalog;
 using CityService.Core.Identity;
-using CityService.Core.Regions;
 using CityService.Core.Identity.Clients;
 using CityService.Core.Identity.SignIn;
 using CityService.Core.Identity.Staff;
 using CityService.Core.Identity.Verification;
+using CityService.Core.Regions;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
-using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace CityService.Core.Storage;

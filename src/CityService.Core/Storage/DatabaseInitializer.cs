@@ -1,6 +1,5 @@
 using CityService.Core.Catalog;
 using CityService.Core.Regions;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
 namespace CityService.Core.Storage;

@@ -1,21 +1,19 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Unicode;
-using CityService.Core.Catalog;
+using CityService.Core.Identity;
+using CityService.Core.Identity.SignIn;
+using CityService.Core.Identity.Verification.Registry;
 using CityService.Core.Regions;
 using CityService.Core.Storage;
+using CityService.Web.Features.Identity;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.WebEncoders;
-using CityService.Core.Identity;
-using CityService.Core.Identity.SignIn;
-using CityService.Core.Identity.Verification.Registry;
-using CityService.Web.Features.Catalog;
-using CityService.Web.Features.Identity;
 
 namespace CityService.Web.Infrastructure;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
 using CityService.Core.Common;
+using CityService.Core.Identity;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using CityService.Core.Identity;
 
 namespace CityService.Web.Infrastructure;
 
@@ -30,7 +30,7 @@ public static partial class Problems
         };
         if (error.RetryAfter is { } wait)
         {
-            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            http.Response.Headers.RetryAfter = Error.WholeSeconds(wait).ToString(CultureInfo.InvariantCulture);
         }
 
         var problem = Build(http, status, error.Code, error.Message, error.Parameter);

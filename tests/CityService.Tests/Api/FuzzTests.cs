@@ -9,12 +9,12 @@ using System.Text.Json.Nodes;
 using AngleSharp.Html.Dom;
 using CityService.Core.Common;
 using CityService.Core.Identity;
+using CityService.Core.Identity.Clients;
 using CityService.Core.Storage;
 using CityService.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using CityService.Core.Identity.Clients;
 using static CityService.Tests.Infrastructure.HtmlForms;
 
 namespace CityService.Tests.Api;

@@ -7,13 +7,13 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CityService.Core.Common;
 using CityService.Core.Identity;
+using CityService.Core.Identity.Clients;
+using CityService.Core.Identity.SignIn;
 using CityService.Core.Storage;
 using CityService.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using CityService.Core.Identity.Clients;
-using CityService.Core.Identity.SignIn;
 using static CityService.Tests.Infrastructure.HtmlForms;
 
 namespace CityService.Tests.Api;

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 using CityService.Core.Storage;
 using CityService.RegistrySimulator;
 using CityService.Tests.Infrastructure;

@@ -6,7 +6,6 @@ using CityService.Core.Identity;
 using CityService.RegistrySimulator;
 using CityService.Tests.Infrastructure;
 using CityService.Web.Infrastructure;
-using CityService.Web.Features.Identity;
 using static CityService.Tests.Infrastructure.HtmlForms;
 
 namespace CityService.Tests.Identity;

@@ -4,11 +4,11 @@ using System.Net.Http.Json;
 using System.Text;
 using CityService.Core.Common;
 using CityService.Core.Identity;
+using CityService.Core.Identity.Clients;
+using CityService.Core.Identity.SignIn;
 using CityService.Core.Storage;
 using CityService.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using CityService.Core.Identity.Clients;
-using CityService.Core.Identity.SignIn;
 
 namespace CityService.Tests.Identity;
 

@@ -1,18 +1,18 @@
 using System.Net;
 using System.Net.Http.Headers;
-using CityService.Core.Storage;
-using Microsoft.AspNetCore.Hosting;
 using System.Security.Cryptography;
 using CityService.Core.Common;
 using CityService.Core.Identity;
+using CityService.Core.Identity.SignIn;
+using CityService.Core.Storage;
 using CityService.RegistrySimulator;
 using CityService.Testing;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using CityService.Core.Identity.SignIn;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CityService.Tests.Infrastructure;

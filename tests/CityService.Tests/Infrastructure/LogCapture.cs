@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging;
 using CityService.Tests.Shared;
+using Microsoft.Extensions.Logging;
 
 namespace CityService.Tests.Infrastructure;
 

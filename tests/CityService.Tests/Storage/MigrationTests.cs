@@ -1,7 +1,5 @@
-using System.Data.Common;
 using System.Globalization;
 using CityService.Core.Catalog;
-using CityService.Core.Identity;
 using CityService.Core.Regions;
 using CityService.Core.Storage;
 using CityService.Testing;

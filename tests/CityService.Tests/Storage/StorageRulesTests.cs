@@ -1,10 +1,10 @@
 using CityService.Core.Catalog;
 using CityService.Core.Common;
 using CityService.Core.Identity;
-using CityService.Core.Regions;
-using CityService.Core.Storage;
 using CityService.Core.Identity.SignIn;
 using CityService.Core.Identity.Staff;
+using CityService.Core.Regions;
+using CityService.Core.Storage;
 using CityService.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;

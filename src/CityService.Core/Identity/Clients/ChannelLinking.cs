@@ -1,11 +1,9 @@
 using System.Security.Cryptography;
 using CityService.Core.Common;
-using CityService.Core.Storage;
+using CityService.Core.Identity.SignIn;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using CityService.Core.Identity.SignIn;
 
 namespace CityService.Core.Identity.Clients;
 

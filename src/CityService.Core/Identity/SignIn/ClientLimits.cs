@@ -1,4 +1,3 @@
-using CityService.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace CityService.Core.Identity.SignIn;

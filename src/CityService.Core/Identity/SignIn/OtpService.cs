@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using CityService.Core.Common;
-using CityService.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace CityService.Core.Identity.SignIn;
@@ -189,12 +188,6 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
     private string Hash(Guid challengeId, string code, string? context) =>
         protector.BlindIndex(challengeId.ToString("N") + ":" + code + (context is null ? string.Empty : ":" + context), "otp");
 
-    private static Error TooMany(TimeSpan wait)
-    {
-        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
-        return Error.RateLimited(IdentityErrors.Otp.TooMany,
-            $"发送验证码过于频繁，请 {seconds} 秒后再试。",
-            $"Too many codes requested; try again in {seconds} seconds.",
-            TimeSpan.FromSeconds(seconds));
-    }
+    private static Error TooMany(TimeSpan wait) => Error.RateLimited(IdentityErrors.Otp.TooMany, wait, seconds => new(
+        $"发送验证码过于频繁，请 {seconds} 秒后再试。", $"Too many codes requested; try again in {seconds} seconds."));
 }

@@ -1,7 +1,5 @@
 using CityService.Core.Common;
-using CityService.Core.Storage;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace CityService.Core.Identity.SignIn;
@@ -150,14 +148,8 @@ public sealed class PasswordSignIn(
             wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1));
     }
 
-    private static Error TooMany(TimeSpan wait)
-    {
-        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
-        return Error.RateLimited(IdentityErrors.Auth.TooMany,
-            $"登录尝试过于频繁，请 {seconds} 秒后再试。",
-            $"Too many sign-in attempts; try again in {seconds} seconds.",
-            TimeSpan.FromSeconds(seconds));
-    }
+    private static Error TooMany(TimeSpan wait) => Error.RateLimited(IdentityErrors.Auth.TooMany, wait, seconds => new(
+        $"登录尝试过于频繁，请 {seconds} 秒后再试。", $"Too many sign-in attempts; try again in {seconds} seconds."));
 }
 
 public sealed class SignInLockoutConfiguration : IEntityTypeConfiguration<SignInLockout>

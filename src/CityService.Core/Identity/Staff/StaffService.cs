@@ -1,7 +1,6 @@
 using CityService.Core.Common;
-using CityService.Core.Storage;
-using Microsoft.EntityFrameworkCore;
 using CityService.Core.Identity.SignIn;
+using Microsoft.EntityFrameworkCore;
 
 namespace CityService.Core.Identity.Staff;
 

@@ -1,4 +1,3 @@
-using CityService.Core.Identity.Clients;
 namespace CityService.Core.Identity.Verification;
 
 public enum VerificationKind

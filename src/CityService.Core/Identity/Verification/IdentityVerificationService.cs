@@ -1,8 +1,6 @@
 using CityService.Core.Common;
-using CityService.Core.Storage;
-using Microsoft.EntityFrameworkCore;
-using CityService.Core.Identity.Clients;
 using CityService.Core.Identity.Verification.Registry;
+using Microsoft.EntityFrameworkCore;
 
 namespace CityService.Core.Identity.Verification;
 

@@ -1,14 +1,13 @@
 using System.Security.Claims;
 using CityService.Core.Catalog;
-using CityService.Core.Identity;
+using CityService.Core.Identity.Clients;
+using CityService.Core.Identity.Verification;
 using CityService.Core.Regions;
 using CityService.Core.Storage;
 using CityService.Web.Features.Identity;
 using CityService.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using CityService.Core.Identity.Clients;
-using CityService.Core.Identity.Verification;
 
 namespace CityService.Web.Features.Catalog;
 

@@ -1,10 +1,10 @@
-using Microsoft.AspNetCore.Authorization;
 using System.Security.Claims;
 using CityService.Core.Catalog;
 using CityService.Core.Identity;
 using CityService.Core.Regions;
 using CityService.Core.Storage;
 using CityService.Web.Features.Identity;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;

@@ -1,6 +1,6 @@
-using Microsoft.AspNetCore.Authorization;
 using CityService.Core.Catalog;
 using CityService.Core.Regions;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 

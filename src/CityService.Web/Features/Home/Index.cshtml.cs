@@ -1,9 +1,9 @@
-using Microsoft.AspNetCore.Authorization;
 using CityService.Core.Catalog;
 using CityService.Core.Regions;
+using CityService.Web.Features.Shared;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using CityService.Web.Features.Shared;
 
 namespace CityService.Web.Features.Home;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Claims;
 using CityService.Core.Common;
 using CityService.Core.Identity;
 using CityService.Core.Storage;
@@ -69,7 +68,7 @@ public abstract class AccountPageModel : PageModel
         Response.StatusCode = StatusCodes.Status429TooManyRequests;
         if (error.RetryAfter is { } wait)
         {
-            Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            Response.Headers.RetryAfter = Core.Common.Error.WholeSeconds(wait).ToString(CultureInfo.InvariantCulture);
         }
     }
 

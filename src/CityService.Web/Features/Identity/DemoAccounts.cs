@@ -1,9 +1,9 @@
 using CityService.Core.Identity;
+using CityService.Core.Identity.Staff;
 using CityService.Core.Storage;
 using CityService.RegistrySimulator;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using CityService.Core.Identity.Staff;
 
 namespace CityService.Web.Features.Identity;
 

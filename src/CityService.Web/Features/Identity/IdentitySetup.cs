@@ -1,24 +1,21 @@
 using System.Security.Claims;
 using CityService.Core.Identity;
+using CityService.Core.Identity.Clients;
+using CityService.Core.Identity.SignIn;
+using CityService.Core.Identity.Verification;
 using CityService.Core.Storage;
+using CityService.Web.Features.Identity.Clients;
+using CityService.Web.Features.Identity.SignIn;
+using CityService.Web.Features.Identity.Staff;
+using CityService.Web.Features.Identity.Verification;
 using CityService.Web.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using CityService.Core.Identity.Clients;
-using CityService.Core.Identity.SignIn;
-using CityService.Core.Identity.Staff;
-using CityService.Core.Identity.Verification;
-using CityService.Web.Features.Identity.Clients;
-using CityService.Web.Features.Identity.SignIn;
-using CityService.Web.Features.Identity.Staff;
-using CityService.Web.Features.Identity.Verification;
 
 namespace CityService.Web.Features.Identity;
 

@@ -1,9 +1,8 @@
 using CityService.Core.Identity;
 using CityService.Core.Storage;
-using CityService.Web.Features.Identity;
+using CityService.Web.Features.Identity.SignIn;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using CityService.Web.Features.Identity.SignIn;
 
 namespace CityService.Web.Features.Identity;
 

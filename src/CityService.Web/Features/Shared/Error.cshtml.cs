@@ -1,6 +1,6 @@
-using Microsoft.AspNetCore.Authorization;
 using System.Globalization;
 using CityService.Web.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;

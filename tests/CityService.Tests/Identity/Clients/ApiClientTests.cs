@@ -5,14 +5,14 @@ using System.Text;
 using System.Text.Json;
 using CityService.Core.Common;
 using CityService.Core.Identity;
+using CityService.Core.Identity.Clients;
+using CityService.Core.Identity.SignIn;
 using CityService.Core.Storage;
 using CityService.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using CityService.Core.Identity.Clients;
-using CityService.Core.Identity.SignIn;
-using Microsoft.Extensions.Time.Testing;
 
 namespace CityService.Tests.Identity.Clients;
 

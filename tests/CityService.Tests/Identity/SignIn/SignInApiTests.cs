@@ -4,11 +4,11 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using CityService.Core.Identity;
+using CityService.Core.Identity.SignIn;
 using CityService.Core.Storage;
 using CityService.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using CityService.Core.Identity.SignIn;
 
 namespace CityService.Tests.Identity.SignIn;
 

@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using CityService.Tests.Infrastructure;
 using CityService.Core.Identity;
 using CityService.Core.Identity.SignIn;
+using CityService.Tests.Infrastructure;
 
 namespace CityService.Tests.Identity.SignIn;
 

@@ -3,10 +3,10 @@ using System.Net;
 using AngleSharp.Dom;
 using AngleSharp.Html.Dom;
 using CityService.Core.Identity;
-using CityService.Tests.Infrastructure;
-using CityService.Web.Features.Identity;
 using CityService.Core.Identity.SignIn;
 using CityService.Core.Identity.Staff;
+using CityService.Tests.Infrastructure;
+using CityService.Web.Features.Identity;
 using static CityService.Tests.Infrastructure.HtmlForms;
 
 namespace CityService.Tests.Identity.Staff;

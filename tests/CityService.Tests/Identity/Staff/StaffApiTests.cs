@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using CityService.Tests.Infrastructure;
 using CityService.Core.Identity.SignIn;
 using CityService.Core.Identity.Staff;
+using CityService.Tests.Infrastructure;
 
 namespace CityService.Tests.Identity.Staff;
 

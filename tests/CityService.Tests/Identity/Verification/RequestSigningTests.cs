@@ -1,7 +1,6 @@
 using System.Text;
 using CityService.Core.Common;
 using CityService.Core.Identity.Verification.Registry;
-using CityService.Testing;
 
 using Microsoft.Extensions.Time.Testing;
 

@@ -7,7 +7,6 @@ using CityService.RegistrySimulator;
 using CityService.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using CityService.Core.Identity.Clients;
 
 namespace CityService.Tests.Identity.Verification;
 

@@ -1,7 +1,6 @@
-using CityService.Web.Features.Identity;
+using CityService.Core.Identity.Clients;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using CityService.Core.Identity.Clients;
 
 namespace CityService.Web.Features.Identity.Clients;
 

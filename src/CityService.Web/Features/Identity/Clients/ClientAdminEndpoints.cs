@@ -2,11 +2,11 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using CityService.Core.Common;
 using CityService.Core.Identity;
+using CityService.Core.Identity.Clients;
 using CityService.Core.Storage;
 using CityService.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using CityService.Core.Identity.Clients;
 
 namespace CityService.Web.Features.Identity.Clients;
 

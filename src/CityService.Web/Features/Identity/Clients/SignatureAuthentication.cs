@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using CityService.Core.Identity.Clients;
 
 namespace CityService.Web.Features.Identity.Clients;
 

@@ -1,8 +1,8 @@
 using System.Security.Claims;
+using CityService.Core.Identity;
+using CityService.Core.Identity.SignIn;
 using CityService.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
-using CityService.Core.Identity.SignIn;
-using CityService.Core.Identity;
 
 namespace CityService.Web.Features.Identity.SignIn;
 

@@ -1,7 +1,6 @@
-using CityService.Web.Features.Identity;
+using CityService.Core.Identity.SignIn;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using CityService.Core.Identity.SignIn;
 
 namespace CityService.Web.Features.Identity.SignIn;
 

@@ -1,5 +1,5 @@
-using Microsoft.AspNetCore.Mvc;
 using CityService.Core.Identity.SignIn;
+using Microsoft.AspNetCore.Mvc;
 
 namespace CityService.Web.Features.Identity.SignIn;
 

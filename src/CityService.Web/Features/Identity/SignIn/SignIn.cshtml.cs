@@ -1,11 +1,9 @@
-using CityService.Core.Common;
 using CityService.Core.Identity;
-using CityService.Web.Features.Identity;
+using CityService.Core.Identity.SignIn;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
-using CityService.Core.Identity.SignIn;
 
 namespace CityService.Web.Features.Identity.SignIn;
 

@@ -1,14 +1,13 @@
 using System.Security.Claims;
 using CityService.Core.Identity;
+using CityService.Core.Identity.Clients;
+using CityService.Core.Identity.SignIn;
 using CityService.Core.Storage;
 using CityService.Web.Infrastructure;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using CityService.Core.Identity.Clients;
-using CityService.Core.Identity.SignIn;
 
 namespace CityService.Web.Features.Identity.SignIn;
 

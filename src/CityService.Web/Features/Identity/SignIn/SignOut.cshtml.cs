@@ -1,9 +1,8 @@
-using CityService.Web.Features.Identity;
+using CityService.Core.Identity.SignIn;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
-using CityService.Core.Identity.SignIn;
 
 namespace CityService.Web.Features.Identity.SignIn;
 

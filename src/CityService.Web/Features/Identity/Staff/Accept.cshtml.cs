@@ -1,8 +1,6 @@
-using CityService.Core.Identity;
-using CityService.Web.Features.Identity;
+using CityService.Core.Identity.Staff;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using CityService.Core.Identity.Staff;
 
 namespace CityService.Web.Features.Identity.Staff;
 

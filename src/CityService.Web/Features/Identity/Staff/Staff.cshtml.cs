@@ -1,16 +1,13 @@
-using System.Security.Claims;
 using CityService.Core.Catalog;
 using CityService.Core.Common;
 using CityService.Core.Identity;
+using CityService.Core.Identity.Staff;
 using CityService.Core.Regions;
 using CityService.Core.Storage;
-using CityService.Web.Features.Identity;
 using CityService.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using CityService.Core.Identity.Clients;
-using CityService.Core.Identity.Staff;
 
 namespace CityService.Web.Features.Identity.Staff;
 

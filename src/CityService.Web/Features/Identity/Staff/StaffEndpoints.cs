@@ -1,11 +1,11 @@
 using System.Security.Claims;
 using CityService.Core.Common;
 using CityService.Core.Identity;
+using CityService.Core.Identity.Staff;
 using CityService.Core.Regions;
+using CityService.Web.Features.Identity.SignIn;
 using CityService.Web.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
-using CityService.Core.Identity.Staff;
-using CityService.Web.Features.Identity.SignIn;
 
 namespace CityService.Web.Features.Identity.Staff;
 

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
+using CityService.Core.Identity.Verification.Registry;
 using CityService.RegistrySimulator;
 using CityService.Web.Features.Health;
 using CityService.Web.Infrastructure;
-using CityService.Core.Identity.Verification.Registry;
 
 namespace CityService.Web.Features.Identity.Verification;
 

@@ -1,11 +1,10 @@
 using CityService.Core.Common;
 using CityService.Core.Identity;
+using CityService.Core.Identity.Verification;
 using CityService.Core.Storage;
-using CityService.Web.Features.Identity;
 using CityService.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using CityService.Core.Identity.Verification;
 
 namespace CityService.Web.Features.Identity.Verification;
 

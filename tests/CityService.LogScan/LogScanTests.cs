@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using CityService.RegistrySimulator;
+using CityService.Testing;
 
 namespace CityService.LogScan;
 
@@ -10,7 +11,7 @@ namespace CityService.LogScan;
 public sealed partial class LogScanTests
 {
     private static readonly string Logs = Path.Combine(
-        Environment.GetEnvironmentVariable("CITYSERVICE_ARTIFACTS") is { Length: > 0 } a ? a : Path.Combine(RepoRoot(), "artifacts"), "logs");
+        Repository.Artifacts(), "logs");
 
     [Fact]
     public void The_test_run_logged_no_phone_numbers_codes_id_numbers_or_names()
@@ -40,15 +41,4 @@ public sealed partial class LogScanTests
 
     [GeneratedRegex(@"(?<![0-9])[1-8][0-9]{5}(19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9X](?![0-9])")]
     private static partial Regex IdNumberShape();
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CityService.slnx")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Repository root not found.");
-    }
 }

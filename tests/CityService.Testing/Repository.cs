@@ -16,4 +16,10 @@ public static class Repository
 
         throw new InvalidOperationException("CityService.slnx not found above " + AppContext.BaseDirectory);
     }
+
+    /// <summary>Where test runs leave logs and screenshots: CITYSERVICE_ARTIFACTS (the test command sets it), else the repository's artifacts folder.</summary>
+    public static string Artifacts() =>
+        Environment.GetEnvironmentVariable("CITYSERVICE_ARTIFACTS") is { Length: > 0 } configured
+            ? Path.GetFullPath(configured)
+            : Path.Combine(Root(), "artifacts");
 }

@@ -12,7 +12,6 @@ namespace CityService.BrowserTests.Infrastructure;
 public abstract class BrowserSite(StorageProvider provider) : IAsyncLifetime
 {
     public const string ChromiumVariable = "CITYSERVICE_CHROMIUM";
-    public const string ArtifactsVariable = "CITYSERVICE_ARTIFACTS";
     public const string DefaultChromium = "/usr/bin/chromium";
 
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
@@ -38,7 +37,7 @@ public abstract class BrowserSite(StorageProvider provider) : IAsyncLifetime
         var chromium = ChromiumPath();
         _database = await TestDatabase.CreateAsync(provider, "browser");
 
-        ScreenshotFolder = Path.Combine(ArtifactsFolder(), "screenshots", Name);
+        ScreenshotFolder = Path.Combine(Repository.Artifacts(), "screenshots", Name);
         Directory.CreateDirectory(ScreenshotFolder);
         foreach (var stale in Directory.EnumerateFiles(ScreenshotFolder, "*.png"))
         {
@@ -133,25 +132,6 @@ public abstract class BrowserSite(StorageProvider provider) : IAsyncLifetime
             : throw new InvalidOperationException(
                 $"Chromium was not found at '{path}'. Install Debian's package (apt-get install chromium) or set {ChromiumVariable} "
                 + "to the browser's path; the browser tests never download a browser.");
-    }
-
-    /// <summary>CITYSERVICE_ARTIFACTS, else the repository's artifacts folder (found by walking up to CityService.slnx).</summary>
-    private static string ArtifactsFolder()
-    {
-        if (Environment.GetEnvironmentVariable(ArtifactsVariable) is { Length: > 0 } configured)
-        {
-            return Path.GetFullPath(configured);
-        }
-
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CityService.slnx")))
-            {
-                return Path.Combine(dir.FullName, "artifacts");
-            }
-        }
-
-        throw new InvalidOperationException($"Cannot find the repository root (CityService.slnx) above {AppContext.BaseDirectory}; set {ArtifactsVariable}.");
     }
 }
 

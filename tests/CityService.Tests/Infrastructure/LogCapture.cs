@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using CityService.Tests.Shared;
+using CityService.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace CityService.Tests.Infrastructure;
@@ -13,7 +13,7 @@ public sealed class LogCapture : ILoggerProvider
     public static readonly LogCapture Instance = new();
 
     private static readonly string Directory = System.IO.Directory.CreateDirectory(Path.Combine(
-        Environment.GetEnvironmentVariable("CITYSERVICE_ARTIFACTS") is { Length: > 0 } a ? a : Path.Combine(TextsTests.RepoRoot(), "artifacts"),
+        Repository.Artifacts(),
         "logs")).FullName;
 
     private static readonly string LogFile = Path.Combine(Directory, $"host-{Environment.ProcessId}.log");

@@ -1,3 +1,4 @@
+using CityService.Testing;
 using CityService.Web.Infrastructure;
 
 namespace CityService.Tests.Shared;
@@ -16,22 +17,11 @@ public sealed class TextsTests
     public void Every_text_key_used_in_the_pages_exists()
     {
         var texts = new Texts();
-        var features = Path.Combine(RepoRoot(), "src", "CityService.Web", "Features");
+        var features = Path.Combine(Repository.Root(), "src", "CityService.Web", "Features");
         var used = Directory.EnumerateFiles(features, "*.cs*", SearchOption.AllDirectories)
             .SelectMany(f => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(f), "T(?:\\.Format\\(|\\[|, )\"([a-z0-9.-]+)\"").Select(m => m.Groups[1].Value))
             .ToHashSet();
         Assert.NotEmpty(used);
         Assert.All(used, key => Assert.True(texts.All.ContainsKey(key), key));
-    }
-
-    internal static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CityService.slnx")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Repository root not found.");
     }
 }

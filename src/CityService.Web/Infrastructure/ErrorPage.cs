@@ -10,11 +10,13 @@ public static class ErrorPage
     private static readonly object FormExpiredKey = new();
 
     /// <summary>
-    /// The id a citizen quotes to the hotline: the request's W3C trace id (else its trace identifier), as the framework's
-    /// problem details writer puts it in <c>traceId</c>, and as the log records an unhandled exception with (a re-executed
-    /// error page keeps the request's id).
+    /// The id a citizen quotes to the hotline: the request's W3C trace id (32 hex digits — the part of the traceparent an
+    /// operator searches the logs and traces by; the whole traceparent is 55 characters to read out), else its trace
+    /// identifier. Problems carry it as <c>traceId</c>, and an unhandled exception is logged with it (a re-executed error
+    /// page keeps the request's id).
     /// </summary>
-    public static string Reference(HttpContext http) => System.Diagnostics.Activity.Current?.Id ?? http.TraceIdentifier;
+    public static string Reference(HttpContext http) =>
+        System.Diagnostics.Activity.Current is { } activity && activity.TraceId != default ? activity.TraceId.ToHexString() : http.TraceIdentifier;
 
     /// <summary>Whether the failed request was a page form whose antiforgery token was missing or no longer valid.</summary>
     public static bool FormExpired(HttpContext http) => http.Items.ContainsKey(FormExpiredKey);

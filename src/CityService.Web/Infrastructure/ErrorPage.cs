@@ -10,10 +10,14 @@ public static class ErrorPage
     private static readonly object FormExpiredKey = new();
 
     /// <summary>
-    /// The id a citizen quotes to the hotline: the request's W3C trace id (32 hex digits — the part of the traceparent an
-    /// operator searches the logs and traces by; the whole traceparent is 55 characters to read out), else its trace
-    /// identifier. Problems carry it as <c>traceId</c>, and an unhandled exception is logged with it (a re-executed error
-    /// page keeps the request's id).
+    /// The request's id as problems carry it (<c>traceId</c>: the W3C traceparent, as ASP.NET Core's own problem writer
+    /// sets it) and as an unhandled exception is logged with it (a re-executed error page keeps the request's id).
+    /// </summary>
+    public static string TraceId(HttpContext http) => System.Diagnostics.Activity.Current?.Id ?? http.TraceIdentifier;
+
+    /// <summary>
+    /// The id a citizen quotes to the hotline from an error page: the 32 hex digits of the W3C trace id, the part of
+    /// <see cref="TraceId"/> an operator searches the logs by (the whole traceparent is 55 characters to read out).
     /// </summary>
     public static string Reference(HttpContext http) =>
         System.Diagnostics.Activity.Current is { } activity && activity.TraceId != default ? activity.TraceId.ToHexString() : http.TraceIdentifier;

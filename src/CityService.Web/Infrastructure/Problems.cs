@@ -61,7 +61,7 @@ public static partial class Problems
             problem.Extensions["errors"] = new Dictionary<string, string[]> { [parameter] = [message.In(english)] };
         }
 
-        problem.Extensions["traceId"] = ErrorPage.Reference(http);
+        problem.Extensions["traceId"] = ErrorPage.TraceId(http);
         return problem;
     }
 
@@ -118,7 +118,7 @@ public static partial class Problems
             }
             else
             {
-                LogUnhandled(exception, http.Request.Method, http.Request.Path, ErrorPage.Reference(http));
+                LogUnhandled(exception, http.Request.Method, http.Request.Path, ErrorPage.TraceId(http));
                 problem = Build(http, 500, HttpErrors.Server.Error, new LocalizedText(
                     "服务器出错了，我们已记录此问题，请稍后再试。", "Something went wrong on our side. It has been logged; please try again later."));
             }
@@ -150,7 +150,7 @@ public static partial class Problems
             }
         }
 
-        /// <summary>The reference is the <c>traceId</c> the problem and the error page show, so a quoted id finds this entry.</summary>
+        /// <summary>The reference is the <c>traceId</c> problems carry; it contains the id an error page shows, so a quoted id finds this entry.</summary>
         [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path} (reference {Reference})")]
         private partial void LogUnhandled(Exception exception, string method, string path, string reference);
     }

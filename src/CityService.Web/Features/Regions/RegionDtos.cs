@@ -36,5 +36,15 @@ public sealed record RegionDto(
 
 public sealed record RegionListDto(IReadOnlyList<RegionSummaryDto> Items, int Total);
 
-/// <summary>Where a point was placed; <c>method</c> says how (see docs/architecture.md, "Locating a citizen").</summary>
-public sealed record LocateResultDto(RegionDto Region, double DistanceKm, string Method);
+/// <summary>
+/// Where a point was placed: <c>region</c> is the city; <c>county</c> the county-level unit when the nearest known place names one;
+/// <c>method</c> says how (docs/decisions/005): <c>nearest-seat</c> (a seat of government) or <c>nearest-place</c> (another GeoNames place).
+/// </summary>
+public sealed record LocateResultDto(RegionDto Region, double DistanceKm, string Method, RegionSummaryDto? County)
+{
+    public static LocateResultDto From(RegionLocation found, RegionDirectory directory) => new(
+        RegionDto.From(found.City, directory),
+        Math.Round(found.DistanceKm, 1),
+        found.FromSeat ? "nearest-seat" : "nearest-place",
+        found.County is { } county ? RegionSummaryDto.From(county) : null);
+}

@@ -7,6 +7,9 @@ namespace CityService.Web.Features.Regions;
 
 public static class RegionEndpoints
 {
+    /// <summary>A longer city filter is cut: no city name is longer.</summary>
+    public const int MaxQueryLength = 50;
+
     /// <summary>The region directory: loaded once from the database (reference regions are synced at start-up), then served from memory.</summary>
     public static void AddRegions(this WebApplicationBuilder builder) =>
         builder.Services.AddSingleton(sp => sp.GetRequiredService<DatabaseInitializer>().LoadRegionsAsync(CancellationToken.None).GetAwaiter().GetResult());
@@ -15,16 +18,18 @@ public static class RegionEndpoints
     {
         var group = app.MapGroup("/api").WithTags("Regions").AllowAnonymous().WithETag()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/cities", ListCities).WithName("ListCities").WithSummary("Cities a citizen can choose (municipalities, prefecture-level cities, pilot counties).");
-        group.MapGet("/regions/locate", Locate).WithName("LocateRegion").WithSummary("The city a coordinate (GCJ-02) lies in: nearest city seat within 100 km.");
+        group.MapGet("/cities", ListCities).WithName("ListCities").WithSummary("Cities a citizen can choose (municipalities, prefecture-level units, county-level units under a province, pilot counties); q filters by Chinese, English or pinyin.");
+        group.MapGet("/regions/locate", Locate).WithName("LocateRegion").WithSummary("The city (and county) a coordinate lies in: the nearest seat of government or GeoNames place within 100 km, if that is in China.");
         group.MapGet("/regions/{code}", GetRegion).WithName("GetRegion").WithSummary("A region by its GB/T 2260 code, with its ancestors.");
         group.MapGet("/regions/{code}/children", GetChildren).WithName("GetRegionChildren").WithSummary("The regions directly below a region.");
         return app;
     }
 
-    public static Ok<RegionListDto> ListCities(RegionDirectory regions)
+    public static Ok<RegionListDto> ListCities(
+        [DocumentAs(typeof(string), Description = "Part of the name: Chinese characters (杭), the start of the pinyin or English name (hang), or a province (浙江).")] string? q,
+        RegionDirectory regions)
     {
-        var items = regions.Cities.Select(RegionSummaryDto.From).ToList();
+        var items = regions.FindCities(q?[..Math.Min(q.Length, MaxQueryLength)]).Select(RegionSummaryDto.From).ToList();
         return TypedResults.Ok(new RegionListDto(items, items.Count));
     }
 
@@ -69,11 +74,11 @@ public static class RegionEndpoints
             return Problems.From(
                 Core.Common.Error.NotFound(
                     RegionErrors.NoCityNearby,
-                    $"{RegionDirectory.LocateRadiusKm:0} 公里内没有已开通的城市。",
-                    $"No city on the platform lies within {RegionDirectory.LocateRadiusKm:0} km of this point."),
+                    $"这个位置不在中国境内的城市或县附近（{RegionDirectory.LocateRadiusKm:0} 公里内），请从列表中选择城市。",
+                    $"This point is not within {RegionDirectory.LocateRadiusKm:0} km of a city or county of China; choose the city from the list."),
                 http);
         }
 
-        return TypedResults.Ok(new LocateResultDto(RegionDto.From(found.City, regions), Math.Round(found.DistanceKm, 1), "nearest-seat-within-100km"));
+        return TypedResults.Ok(LocateResultDto.From(found, regions));
     }
 }

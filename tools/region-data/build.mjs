@@ -66,7 +66,7 @@ const capitalize = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** Pinyin of a base name as one word: apostrophe before a syllable starting with a, o or e (Xi'an, Chun'an). */
 // Characters whose reading in place names is (nearly) always one, where pinyin-pro picks another out of context.
-const placeReadings = new Map([['都', 'du']]);
+const placeReadings = new Map([['都', 'du'], ['什', 'shi']]);
 
 function pinyinWord(zh) {
   const syllables = pinyin(zh, { toneType: 'none', type: 'array', v: false })
@@ -121,7 +121,13 @@ function englishName(row) {
 const municipalities = new Set(['110000', '120000', '310000', '500000']);
 const rows = [{ code: '100000', name_zh: '中华人民共和国', level: 'national', parent_code: '', name_en: "People's Republic of China",
   seat_lat: '39.9042', seat_lon: '116.4074', centroid_lat: '', centroid_lon: '' }];
-for (const d of divisions) rows.push({ ...d, parent_code: d.level === 'province' ? '100000' : d.parent_code });
+// 东莞 中山 儋州 (prefecture-level cities without districts) appear a second time as a county-level row whose parent is
+// itself; one code is one division, so the prefecture-level row is kept.
+const selfParented = divisions.filter((d) => d.parent_code === d.code);
+for (const d of divisions) {
+  if (d.parent_code === d.code) continue;
+  rows.push({ ...d, parent_code: d.level === 'province' ? '100000' : d.parent_code });
+}
 const rowByCode = new Map(rows.map((r) => [r.code, r]));
 for (const r of rows) {
   const parent = rowByCode.get(r.parent_code);
@@ -168,15 +174,24 @@ for (const c of cn) {
   c.prefix = prefix;
   if (prefix) (byPrefecture.get(prefix) ?? byPrefecture.set(prefix, []).get(prefix)).push(c);
 }
+const handSeats = new Map(readFileSync(join(here, 'seats.tsv'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t')).map(([code, lat, lon]) => [code, { lat, lon }]));
+let seatsByHand = 0;
 const used = new Set();
 let seatsKept = 0, seatsMatched = { prefecture: 0, county: 0, province: 0 }, seatsMissing = { prefecture: 0, county: 0, province: 0 };
 for (const r of rows) {
   if (r.level === 'national') continue;
   if (r.seat_lat) { seatsKept++; markUsed(r); continue; }
+  if (handSeats.has(r.code)) { r.seat_lat = handSeats.get(r.code).lat; r.seat_lon = handSeats.get(r.code).lon; seatsByHand++; continue; }
   const prefix = municipalities.has(r.code.slice(0, 2) + '0000') ? r.code.slice(0, 2) : r.code.slice(0, 4);
   const candidates = byPrefecture.get(prefix) ?? [];
   const key = keyOf(r);
-  const hit = candidates.find((c) => c.key === key && !used.has(c)) ?? candidates.find((c) => c.key === key);
+  // GeoNames files the county-level units under a province (济源, 石河子, Hainan's) under no four-digit code: search the
+  // province for a name found once there.
+  const inProvince = () => {
+    const named = cn.filter((c) => c.province === r.code.slice(0, 2) + '0000' && c.key === key);
+    return named.length === 1 ? named[0] : undefined;
+  };
+  const hit = candidates.find((c) => c.key === key && !used.has(c)) ?? candidates.find((c) => c.key === key) ?? inProvince();
   if (hit) {
     r.seat_lat = hit.lat.toFixed(4);
     r.seat_lon = hit.lng.toFixed(4);
@@ -239,9 +254,10 @@ writeFileSync(join(here, 'differences.tsv'), ['# Where the rule disagrees with t
 
 const count = (level) => rows.filter((r) => r.level === level).length;
 const report = [
+  `divisions.tsv: ${divisions.length} rows; left out as duplicates of their prefecture-level row: ${selfParented.map((d) => `${d.code} ${d.name_zh}`).join(', ')}`,
   `regions: ${rows.length} (national 1, provinces ${count('province')}, prefecture-level ${count('prefecture')}, county-level ${count('county')}); cities ${rows.filter((r) => r.city).length}`,
   `English names: hand-written kept ${keptCount}, by rule ${ruleCount}, by exception ${exceptionCount}; rule differs from hand-written in ${differences.length} (differences.tsv)`,
-  `seats: from divisions.tsv ${seatsKept}; matched in GeoNames: prefecture-level ${seatsMatched.prefecture}/${seatsMatched.prefecture + seatsMissing.prefecture}, county-level ${seatsMatched.county}/${seatsMatched.county + seatsMissing.county}, provinces ${seatsMatched.province}`,
+  `seats: from divisions.tsv ${seatsKept}; by hand (seats.tsv) ${seatsByHand}; matched in GeoNames: prefecture-level ${seatsMatched.prefecture}/${seatsMatched.prefecture + seatsMissing.prefecture}, county-level ${seatsMatched.county}/${seatsMatched.county + seatsMissing.county}, provinces ${seatsMatched.province}`,
   `seats in total: prefecture-level ${rows.filter((r) => r.level === 'prefecture' && r.seat_lat).length}/${count('prefecture')}, county-level ${rows.filter((r) => r.level === 'county' && r.seat_lat).length}/${count('county')}`,
   `places: ${places.length - abroad} other GeoNames places in China, ${abroad} places abroad near the border (one per quarter degree)`,
 ];

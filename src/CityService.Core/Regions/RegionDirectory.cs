@@ -266,7 +266,7 @@ public sealed class RegionDirectory
         /// <summary>0 for no match; higher for better ones.</summary>
         public int Rank(string zh, string folded)
         {
-            if (zh.Length > 0 && !zh.All(char.IsAscii))
+            if (zh.Any(c => c >= '\u2E80')) // CJK: match the characters
             {
                 return Zh == zh || Zh.TrimEnd('市') == zh ? 4
                     : Zh.StartsWith(zh, StringComparison.Ordinal) ? 3

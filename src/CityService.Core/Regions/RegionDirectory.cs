@@ -193,8 +193,9 @@ public sealed class RegionDirectory
     {
         var anchors = new List<Anchor>();
 
-        // Seats of the cities and counties (a province's seat is its capital city's, which is already there).
-        foreach (var region in all)
+        // Seats of the counties, then of the cities (a province's seat is its capital city's, which is already there): where a county
+        // and its city share a seat (喀什市 and 喀什地区), the county comes first and wins the tie, so the answer names both.
+        foreach (var region in all.OrderByDescending(r => r.Level))
         {
             if (region.Seat is { } seat && (region.Level is RegionLevel.Prefecture or RegionLevel.County || region.IsCity))
             {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using CityService.Tests.Infrastructure;
 
 namespace CityService.Tests.Regions;
@@ -88,6 +89,59 @@ public abstract class RegionApiTests(AppFixture app)
         await (await _client.GetAsync($"/api/regions/locate?{query}")).AssertProblem(HttpStatusCode.BadRequest, parameter);
     }
 
+    [Theory]
+    [InlineData("30.0498", "101.9638", "513300", "513301")] // Kangding, Garze
+    [InlineData("39.4704", "75.9898", "653100", "653101")] // Kashgar
+    [InlineData("30.1675", "120.2588", "330100", "330109")] // Xiaoshan
+    public async Task Locate_anywhere_in_china_names_the_city_and_county(string lat, string lon, string city, string county)
+    {
+        var json = await (await _client.GetAsync($"/api/regions/locate?lat={lat}&lon={lon}")).Json();
+        Assert.Equal(city, json.GetProperty("region").GetProperty("code").GetString());
+        Assert.Equal(county, json.GetProperty("county").GetProperty("code").GetString());
+        Assert.Equal("nearest-seat", json.GetProperty("method").GetString());
+    }
+
+    [Fact]
+    public async Task Locate_in_lhasa_names_the_city_where_no_county_seat_is_known()
+    {
+        var json = await (await _client.GetAsync("/api/regions/locate?lat=29.6525&lon=91.1721")).Json();
+        Assert.Equal("540100", json.GetProperty("region").GetProperty("code").GetString());
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("county").ValueKind);
+    }
+
+    [Theory]
+    [InlineData("37.5665", "126.9780")] // Seoul
+    [InlineData("47.9186", "106.9177")] // Ulaanbaatar
+    public async Task Locate_abroad_is_a_404(string lat, string lon) =>
+        await (await _client.GetAsync($"/api/regions/locate?lat={lat}&lon={lon}")).AssertProblem(HttpStatusCode.NotFound, code: "region.no-city-nearby");
+
+    [Theory]
+    [InlineData("540102")] // 城关区, Lhasa
+    [InlineData("653101")] // 喀什市
+    [InlineData("654326")] // 吉木乃县, Altay, on the Kazakh border
+    [InlineData("513338")] // 得荣县, Garze, western Sichuan
+    [InlineData("469028")] // 陵水黎族自治县, directly under Hainan
+    public async Task A_far_away_county_shows_every_national_and_provincial_item(string county)
+    {
+        var json = await (await _client.GetAsync($"/api/regions/{county}")).Json();
+        var province = json.GetProperty("ancestors")[1].GetProperty("code").GetString();
+        var own = await Codes($"/api/regions/{county}/services?pageSize=100");
+        Assert.NotEmpty(own);
+        Assert.Superset(await Codes("/api/regions/100000/services?pageSize=100"), own);
+        Assert.Superset(await Codes($"/api/regions/{province}/services?pageSize=100"), own);
+    }
+
+    [Theory]
+    [InlineData("hang", "330100")]
+    [InlineData("杭", "330100")]
+    [InlineData("Lhasa", "540100")]
+    public async Task Cities_are_filtered_by_name(string q, string first)
+    {
+        var json = await (await _client.GetAsync($"/api/cities?q={Uri.EscapeDataString(q)}")).Json();
+        Assert.Equal(first, json.GetProperty("items")[0].GetProperty("code").GetString());
+        Assert.True(json.GetProperty("total").GetInt32() < 371);
+    }
+
     [Fact]
     public async Task Cities_list_holds_the_municipalities_zhejiang_and_pilot_counties()
     {
@@ -95,6 +149,7 @@ public abstract class RegionApiTests(AppFixture app)
         var codes = json.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("code").GetString()).ToHashSet();
         Assert.Superset(new HashSet<string?> { "110000", "310000", "500000", "330100", "331100", "610100", "130982", "430621", "419001" }, codes);
         Assert.DoesNotContain("330106", codes);
+        Assert.Equal(371, codes.Count);
     }
 
     [Fact]
@@ -105,6 +160,13 @@ public abstract class RegionApiTests(AppFixture app)
         Assert.Equal("There is no region with code 999999.", json.GetProperty("detail").GetString());
         var chinese = await (await _client.GetAsync("/api/regions/999999")).AssertProblem(HttpStatusCode.NotFound);
         Assert.Equal("没有代码为 999999 的地区。", chinese.GetProperty("detail").GetString());
+    }
+
+    private async Task<HashSet<string?>> Codes(string path)
+    {
+        var json = await (await _client.GetAsync(path)).Json();
+        Assert.True(json.GetProperty("total").GetInt32() <= 100, path);
+        return json.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("code").GetString()).ToHashSet();
     }
 }
 

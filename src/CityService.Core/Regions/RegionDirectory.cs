@@ -17,7 +17,9 @@ public sealed class RegionDirectory
     private readonly Region[] _cities;
     private readonly CityGroup[] _groups;
     private readonly SearchKey[] _cityKeys;
-    private readonly Anchor[] _anchors;
+    private const double KmPerDegree = 111.0; // of latitude, a little less than the true 111.2, so the searched cells are never too few
+
+    private readonly FrozenDictionary<long, Anchor[]> _anchors;
 
     /// <param name="regions">The divisions (from the database).</param>
     /// <param name="places">Places that are not seats, for locating; default: the shipped GeoNames places.</param>
@@ -126,8 +128,9 @@ public sealed class RegionDirectory
         }
 
         var zh = (query ?? string.Empty).Trim();
+        var chinese = zh.Any(c => c >= '\u2E80') ? zh : null; // CJK: match the characters, else the folded letters
         return _cityKeys
-            .Select(k => (k.City, Rank: k.Rank(zh, q)))
+            .Select(k => (k.City, Rank: k.Rank(chinese, q)))
             .Where(m => m.Rank > 0)
             .OrderByDescending(m => m.Rank)
             .ThenBy(m => m.City.Code, StringComparer.Ordinal)
@@ -159,37 +162,56 @@ public sealed class RegionDirectory
     /// </summary>
     public RegionLocation? Locate(GeoPoint point)
     {
-        // Rank by the equirectangular approximation (cheap, and right for ranking at these distances), then measure the winner.
+        // Only the one-degree cells within the radius can hold a place near enough, so only they are searched (a few dozen
+        // places instead of all ~6,900). Within them rank by the equirectangular approximation (cheap, and right for ranking at
+        // these distances), then measure the winner.
         var cosLat = Math.Cos(point.Lat * Math.PI / 180.0);
-        var best = -1;
+        var lonCells = (int)Math.Ceiling(LocateRadiusKm / (KmPerDegree * Math.Max(cosLat, 0.05)));
+        var latCells = (int)Math.Ceiling(LocateRadiusKm / KmPerDegree);
+        var cellLat = (int)Math.Floor(point.Lat);
+        var cellLon = (int)Math.Floor(point.Lon);
+        Anchor? best = null;
         var bestScore = double.MaxValue;
-        for (var i = 0; i < _anchors.Length; i++)
+        for (var a = cellLat - latCells; a <= cellLat + latCells; a++)
         {
-            var dLat = _anchors[i].Point.Lat - point.Lat;
-            var dLon = (_anchors[i].Point.Lon - point.Lon) * cosLat;
-            var score = (dLat * dLat) + (dLon * dLon);
-            if (score < bestScore)
+            for (var b = cellLon - lonCells; b <= cellLon + lonCells; b++)
             {
-                bestScore = score;
-                best = i;
+                if (!_anchors.TryGetValue(Cell(a, b), out var cell))
+                {
+                    continue;
+                }
+
+                foreach (var anchor in cell)
+                {
+                    var dLat = anchor.Point.Lat - point.Lat;
+                    var dLon = (anchor.Point.Lon - point.Lon) * cosLat;
+                    var score = (dLat * dLat) + (dLon * dLon);
+                    if (score < bestScore)
+                    {
+                        bestScore = score;
+                        best = anchor;
+                    }
+                }
             }
         }
 
-        if (best < 0 || _anchors[best].Region is not { } region)
+        if (best is not { Region: { } region } nearest)
         {
             return null;
         }
 
-        var distance = point.DistanceKmTo(_anchors[best].Point);
+        var distance = point.DistanceKmTo(nearest.Point);
         if (distance > LocateRadiusKm || CityOf(region.Code) is not { } city)
         {
             return null;
         }
 
-        return new RegionLocation(city, region.Level == RegionLevel.County ? region : null, distance, _anchors[best].IsSeat);
+        return new RegionLocation(city, region.Level == RegionLevel.County ? region : null, distance, nearest.IsSeat);
     }
 
-    private Anchor[] BuildAnchors(Region[] all, IEnumerable<GazetteerPlace> places)
+    private static long Cell(int lat, int lon) => ((long)lat << 32) | (uint)lon;
+
+    private FrozenDictionary<long, Anchor[]> BuildAnchors(Region[] all, IEnumerable<GazetteerPlace> places)
     {
         var anchors = new List<Anchor>();
 
@@ -215,13 +237,15 @@ public sealed class RegionDirectory
             }
         }
 
-        return anchors.ToArray();
+        return anchors
+            .GroupBy(a => Cell((int)Math.Floor(a.Point.Lat), (int)Math.Floor(a.Point.Lon)))
+            .ToFrozenDictionary(g => g.Key, g => g.ToArray());
     }
 
     /// <summary>A place a point can be matched to; <see cref="Region"/> null means abroad.</summary>
     private readonly record struct Anchor(GeoPoint Point, Region? Region, bool IsSeat);
 
-    private sealed record SearchKey(Region City, string Zh, string Pinyin, string[] EnglishWords, string ProvinceZh, string ProvincePinyin)
+    private sealed record SearchKey(Region City, string Zh, string Pinyin, string[] EnglishWords, string ProvinceZh, string[] ProvinceKeys)
     {
         public static SearchKey For(Region city, IReadOnlyDictionary<string, string> pinyin, FrozenDictionary<string, Region> byCode)
         {
@@ -239,7 +263,7 @@ public sealed class RegionDirectory
                 pinyin.GetValueOrDefault(city.Code) ?? string.Empty,
                 [.. words],
                 province == city ? string.Empty : province.NameZh,
-                province == city ? string.Empty : Fold(province.NameEn) + " " + (pinyin.GetValueOrDefault(province.Code) ?? string.Empty));
+                province == city ? [] : [Fold(province.NameEn), pinyin.GetValueOrDefault(province.Code) ?? string.Empty]);
         }
 
         /// <summary>Lower-case ASCII letters only: tone marks and umlauts dropped, spaces and apostrophes gone (Xi'an → xian).</summary>
@@ -264,10 +288,23 @@ public sealed class RegionDirectory
             return new string(chars, 0, n);
         }
 
-        /// <summary>0 for no match; higher for better ones.</summary>
-        public int Rank(string zh, string folded)
+        private bool LaterWordStartsWith(string folded)
         {
-            if (zh.Any(c => c >= '\u2E80')) // CJK: match the characters
+            for (var i = 1; i < EnglishWords.Length; i++)
+            {
+                if (EnglishWords[i].StartsWith(folded, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>0 for no match; higher for better ones. <paramref name="zh"/> is the query when it has Chinese characters.</summary>
+        public int Rank(string? zh, string folded)
+        {
+            if (zh is not null)
             {
                 return Zh == zh || Zh.TrimEnd('市') == zh ? 4
                     : Zh.StartsWith(zh, StringComparison.Ordinal) ? 3
@@ -283,8 +320,8 @@ public sealed class RegionDirectory
 
             return EnglishWords[0] == folded || Pinyin == folded ? 4
                 : EnglishWords[0].StartsWith(folded, StringComparison.Ordinal) || Pinyin.StartsWith(folded, StringComparison.Ordinal) ? 3
-                : EnglishWords.Skip(1).Any(w => w.StartsWith(folded, StringComparison.Ordinal)) ? 2
-                : ProvincePinyin.Split(' ').Any(p => p.Length > 0 && p.StartsWith(folded, StringComparison.Ordinal)) ? 1
+                : LaterWordStartsWith(folded) ? 2
+                : Array.Exists(ProvinceKeys, p => p.Length > 0 && p.StartsWith(folded, StringComparison.Ordinal)) ? 1
                 : 0;
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using CityService.Core.Regions;
 using CityService.Core.Storage;
 using CityService.Web.Infrastructure;
@@ -25,13 +26,23 @@ public static class RegionEndpoints
         return app;
     }
 
-    public static Ok<RegionListDto> ListCities(
+    public static Results<PreparedJson, Ok<RegionListDto>> ListCities(
         [DocumentAs(typeof(string), Description = "Part of the name: Chinese characters (杭), the start of the pinyin or English name (hang), or a province (浙江).")] string? q,
-        RegionDirectory regions)
+        RegionDirectory regions,
+        HttpContext http)
     {
-        var items = regions.FindCities(q?[..Math.Min(q.Length, MaxQueryLength)]).Select(RegionSummaryDto.From).ToList();
-        return TypedResults.Ok(new RegionListDto(items, items.Count));
+        if (string.IsNullOrWhiteSpace(q))
+        {
+            // The whole list (371 cities, 36 kB) is the same for every caller: serialized and hashed once per directory.
+            return AllCities.GetValue(regions, directory => PreparedJson.From(CityList(directory.Cities), http));
+        }
+
+        return TypedResults.Ok(CityList(regions.FindCities(q[..Math.Min(q.Length, MaxQueryLength)])));
     }
+
+    private static readonly ConditionalWeakTable<RegionDirectory, PreparedJson> AllCities = [];
+
+    private static RegionListDto CityList(IReadOnlyList<Region> cities) => new(cities.Select(RegionSummaryDto.From).ToList(), cities.Count);
 
     public static Results<Ok<RegionDto>, ProblemHttpResult> GetRegion(string code, RegionDirectory regions, HttpContext http)
     {

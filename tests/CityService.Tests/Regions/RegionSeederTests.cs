@@ -24,6 +24,14 @@ public abstract class RegionSeederTests(StorageProvider provider, ITestOutputHel
     [Fact]
     public async Task Seeding_inserts_every_division_once_and_a_restart_changes_nothing()
     {
+        var load = Stopwatch.StartNew();
+        _ = RegionReferenceData.Load();
+        load.Stop();
+        await using (var warm = Context())
+        {
+            _ = await warm.Regions.CountAsync(); // EF Core builds its model and opens the first connection outside the timing
+        }
+
         var first = Stopwatch.StartNew();
         await using (var db = Context())
         {
@@ -38,7 +46,7 @@ public abstract class RegionSeederTests(StorageProvider provider, ITestOutputHel
         }
 
         again.Stop();
-        output.WriteLine($"{provider}: first sync {first.ElapsedMilliseconds} ms, restart sync {again.ElapsedMilliseconds} ms");
+        output.WriteLine($"{provider}: reading regions.tsv {load.ElapsedMilliseconds} ms, first sync {first.ElapsedMilliseconds} ms, restart sync {again.ElapsedMilliseconds} ms");
 
         await using var check = Context();
         Assert.Equal(3216, await check.Regions.CountAsync());

@@ -24,6 +24,9 @@ public sealed record EffectiveServiceItem(
         || Contains(Department.Name.Zh, query) || Contains(Department.Name.En, query)
         || Guide.Keywords.Any(k => Contains(k, query));
 
+    /// <summary>Whether any of the terms (a query and its synonym variants, <see cref="SearchSynonyms.Expand"/>) matches.</summary>
+    public bool MatchesAny(IReadOnlyList<string> terms) => terms.Any(Matches);
+
     // Chinese has no word breaks, so a substring match is what lets 驾驶 find 驾驶证.
     private static bool Contains(string text, string query) => text.Contains(query, StringComparison.OrdinalIgnoreCase);
 }

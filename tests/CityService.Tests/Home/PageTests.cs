@@ -42,6 +42,7 @@ public abstract class PageTests(AppFixture app)
         var expected = HomeOptions.DefaultCommonCities.Where(c => regions.Find(c) is { IsCity: true }).ToList();
         var doc = await Page("/");
         Assert.Equal(expected, doc.QuerySelectorAll(".common-cities a[data-city]").Select(a => a.GetAttribute("data-city")));
+        Assert.Equal("热门城市", doc.GetElementById(doc.QuerySelector(".common-cities")!.GetAttribute("aria-labelledby")!)!.TextContent.Trim());
         Assert.Contains("330100", expected);
         Assert.Equal("/?city=330100", doc.QuerySelector(".common-cities a[data-city='330100']")!.GetAttribute("href"));
     }

@@ -33,7 +33,6 @@ public sealed record CityChoice(
     string FormAction,
     IReadOnlyDictionary<string, string> Keep,
     string? CurrentCode = null,
-    int HeadingLevel = 2,
     bool ShowLocate = false,
     bool LocateFailed = false);
 

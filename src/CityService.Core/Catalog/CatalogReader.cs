@@ -63,8 +63,8 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
             return QueryTooLong();
         }
 
-        IReadOnlyList<string> terms = string.IsNullOrEmpty(q) ? [] : SearchSynonyms.Default.Expand(q);
-        var matching = all.Where(i => (field is null || i.Field == field) && (terms.Count == 0 || i.MatchesAny(terms))).ToList();
+        var inField = all.Where(i => field is null || i.Field == field);
+        var matching = string.IsNullOrEmpty(q) ? inField.ToList() : Ranked(inField, SearchSynonyms.Default.Expand(q));
         var lastPage = Math.Max(1, (matching.Count + pageSize - 1) / pageSize);
         if (page > lastPage)
         {
@@ -92,18 +92,20 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
             return Result<IReadOnlyList<EffectiveServiceItem>>.Ok([]);
         }
 
-        var terms = SearchSynonyms.Default.Expand(q);
         var levels = new List<string> { NationalCode };
         levels.AddRange(regions.ChildrenOf(NationalCode).Where(r => r.Level == RegionLevel.Province).Select(r => r.Code));
-        var found = new List<EffectiveServiceItem>();
+        var defined = new List<EffectiveServiceItem>();
         foreach (var level in levels)
         {
-            var items = await ForRegionAsync(level, ct);
-            found.AddRange(items.Where(i => i.DefinedIn == level && i.MatchesAny(terms)));
+            defined.AddRange((await ForRegionAsync(level, ct)).Where(i => i.DefinedIn == level));
         }
 
-        return found;
+        return Ranked(defined, SearchSynonyms.Default.Expand(q));
     }
+
+    /// <summary>The items the terms match, best match first (a stable sort: equal ranks keep the catalog's order).</summary>
+    private static List<EffectiveServiceItem> Ranked(IEnumerable<EffectiveServiceItem> items, IReadOnlyList<string> terms) =>
+        items.Select(i => (Item: i, Rank: i.MatchRank(terms))).Where(x => x.Rank is not null).OrderBy(x => x.Rank).Select(x => x.Item).ToList();
 
     public async Task<Result<EffectiveServiceItem>> GetAsync(string regionCode, string serviceCode, CancellationToken ct) =>
         Find(await ForRegionAsync(regionCode, ct), serviceCode);

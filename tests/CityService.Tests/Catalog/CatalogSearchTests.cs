@@ -30,6 +30,14 @@ public abstract class CatalogSearchTests(AppFixture app)
     }
 
     [Fact]
+    public async Task Items_whose_name_matches_come_first()
+    {
+        var codes = await Codes("330100", "生孩子");
+        Assert.Contains(codes[0], new[] { "HC-0004", "PO-3302" });
+        Assert.Equal("TR-0001", (await Codes("330100", "驾驶证期满"))[0]);
+    }
+
+    [Fact]
     public async Task Synonyms_only_add_results_the_words_as_typed_still_find_theirs()
     {
         var typed = await Codes("330100", "驾驶证");

@@ -209,6 +209,10 @@ public abstract class PageTests(AppFixture app)
     [InlineData("/city/999999/services")]
     [InlineData("/city/330100/services/ZZ-0000")]
     [InlineData("/?city=330106")]
+    [InlineData("/city/330100/events/no-such-event")]
+    [InlineData("/city/330100/events/BAD_CODE")]
+    [InlineData("/city/999999/events/having-a-baby")]
+    [InlineData("/events/no-such-event")]
     [InlineData("/no/such/page")]
     public async Task Unknown_pages_are_a_friendly_404_page(string url)
     {

@@ -77,18 +77,6 @@ public abstract class LifeEventApiTests(AppFixture app)
         Assert.Equal(["/city/330200/events/having-a-baby"], filtered.QuerySelectorAll(".city-matches a").Select(a => a.GetAttribute("href")));
     }
 
-    [Theory]
-    [InlineData("/city/330100/events/no-such-event")]
-    [InlineData("/city/330100/events/BAD_CODE")]
-    [InlineData("/city/999999/events/having-a-baby")]
-    [InlineData("/events/no-such-event")]
-    public async Task Unknown_event_pages_are_the_friendly_404_page(string url)
-    {
-        var response = await _client.GetAsync(url);
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Contains("text/html", response.Content.Headers.ContentType!.MediaType, StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task English_readers_get_the_event_in_english()
     {

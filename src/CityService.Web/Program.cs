@@ -1,6 +1,8 @@
 using CityService.Web.Features.Catalog;
 using CityService.Web.Features.Health;
+using CityService.Web.Features.Home;
 using CityService.Web.Features.Identity;
+using CityService.Web.Features.LifeEvents;
 using CityService.Web.Features.Regions;
 using CityService.Web.Infrastructure;
 
@@ -16,6 +18,8 @@ builder.AddPublicSite();
 builder.AddHealth();
 builder.AddRegions();
 builder.AddCatalog();
+builder.AddLifeEvents();
+builder.AddHome();
 builder.AddIdentity();
 
 var app = builder.Build();
@@ -37,6 +41,7 @@ app.MapApiDocs(); // Production: only with ApiDocs:Enabled=true
 app.MapHealth();
 app.MapRegions();
 app.MapCatalog();
+app.MapLifeEvents();
 app.MapIdentity();
 app.MapStaticAssets().AllowAnonymous(); // wwwroot: fingerprinted, precompressed, fingerprinted URLs cached immutably
 app.MapRazorPages().WithStaticAssets(); // the pages of every capability (Features/**/*.cshtml); each declares [Authorize] or [AllowAnonymous]

@@ -23,19 +23,20 @@ public abstract partial class CitizenJourneyTests<TSite>(TSite site)
         var page = await context.NewPageAsync();
         var html = page.Locator("html");
 
-        // 1. Home: Chinese by default, asks for a city.
+        // 1. Home: Chinese by default, search first, then the cities to choose from.
         await page.GotoAsync("/");
         await Expect(html).ToHaveAttributeAsync("lang", "zh-CN");
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "选择城市", Level = 1, Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "找服务、办事情", Level = 1, Exact = true })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "选择城市", Level = 2, Exact = true })).ToBeVisibleAsync();
         await site.ScreenshotAsync(page, "01-home");
 
-        // 2. Choose Hangzhou: the twelve service fields appear, each with a count.
-        var hangzhou = page.Locator($"a[data-city='{Hangzhou}']");
+        // 2. Choose Hangzhou from the common cities: the twelve service fields appear, each with a count.
+        var hangzhou = page.Locator($".common-cities a[data-city='{Hangzhou}']");
         await Expect(hangzhou).ToHaveTextAsync("杭州市");
         await hangzhou.ClickAsync();
         await Expect(page).ToHaveURLAsync(CityHome());
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "当前城市：杭州市", Level = 1 })).ToBeVisibleAsync();
-        await Expect(page.Locator($"a[data-city='{Hangzhou}']")).ToHaveAttributeAsync("aria-current", "true");
+        await Expect(page.Locator($".common-cities a[data-city='{Hangzhou}']")).ToHaveAttributeAsync("aria-current", "true");
         var tiles = page.Locator("a.tile[data-field]");
         await Expect(tiles).ToHaveCountAsync(12);
         foreach (var tile in await tiles.AllAsync())
@@ -147,7 +148,11 @@ public abstract partial class CitizenJourneyTests<TSite>(TSite site)
         };
         page.PageError += (_, error) => violations.Add(page.Url + ": " + error);
 
-        foreach (var url in new[] { "/", $"/?city={Hangzhou}", $"/city/{Hangzhou}/services", "/locate", "/signin", "/staff/accept", "/no-such-page" })
+        foreach (var url in new[]
+        {
+            "/", $"/?city={Hangzhou}", $"/city/{Hangzhou}/services", "/search?q=%E9%A9%BE%E9%A9%B6%E8%AF%81", $"/city/{Hangzhou}/events/having-a-baby",
+            "/events/having-a-baby", "/locate", "/signin", "/staff/accept", "/no-such-page",
+        })
         {
             var response = await page.GotoAsync(url);
             Assert.NotNull(response);

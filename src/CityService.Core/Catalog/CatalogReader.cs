@@ -19,6 +19,9 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
     public const int MaxPageSize = 100;
     public const int MaxQueryLength = 100;
 
+    /// <summary>The code of the level above the provinces, where nationally defined items live.</summary>
+    public const string NationalCode = "100000";
+
     /// <summary>The oldest snapshot a reader is ever given (counted from when its rebuild started).</summary>
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(30);
 
@@ -57,11 +60,11 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
         var q = query?.Trim();
         if (q is { Length: > MaxQueryLength })
         {
-            return Error.Invalid("q", CatalogErrors.QueryTooLong,
-                $"搜索词最长 {MaxQueryLength} 个字符。", $"The search text may be at most {MaxQueryLength} characters.");
+            return QueryTooLong();
         }
 
-        var matching = all.Where(i => (field is null || i.Field == field) && (string.IsNullOrEmpty(q) || i.Matches(q))).ToList();
+        var inField = all.Where(i => field is null || i.Field == field);
+        var matching = string.IsNullOrEmpty(q) ? inField.ToList() : Ranked(inField, SearchSynonyms.Default.Expand(q));
         var lastPage = Math.Max(1, (matching.Count + pageSize - 1) / pageSize);
         if (page > lastPage)
         {
@@ -70,6 +73,39 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
 
         return new ServicePage(matching.Skip((page - 1) * pageSize).Take(pageSize).ToList(), matching.Count, page, pageSize);
     }
+
+    /// <summary>
+    /// Searches the items every citizen can see without choosing a city: those defined nationally or by a province
+    /// (each read from its own level's cached catalog, so an item appears once, with <see cref="EffectiveServiceItem.DefinedIn"/>
+    /// saying where it is offered). Items a city or county defines for itself are found once the citizen chooses it.
+    /// </summary>
+    public async Task<Result<IReadOnlyList<EffectiveServiceItem>>> SearchEverywhereAsync(string? query, CancellationToken ct)
+    {
+        var q = query?.Trim();
+        if (q is { Length: > MaxQueryLength })
+        {
+            return QueryTooLong();
+        }
+
+        if (string.IsNullOrEmpty(q))
+        {
+            return Result<IReadOnlyList<EffectiveServiceItem>>.Ok([]);
+        }
+
+        var levels = new List<string> { NationalCode };
+        levels.AddRange(regions.ChildrenOf(NationalCode).Where(r => r.Level == RegionLevel.Province).Select(r => r.Code));
+        var defined = new List<EffectiveServiceItem>();
+        foreach (var level in levels)
+        {
+            defined.AddRange((await ForRegionAsync(level, ct)).Where(i => i.DefinedIn == level));
+        }
+
+        return Ranked(defined, SearchSynonyms.Default.Expand(q));
+    }
+
+    /// <summary>The items the terms match, best match first (a stable sort: equal ranks keep the catalog's order).</summary>
+    private static List<EffectiveServiceItem> Ranked(IEnumerable<EffectiveServiceItem> items, IReadOnlyList<string> terms) =>
+        items.Select(i => (Item: i, Rank: i.MatchRank(terms))).Where(x => x.Rank is not null).OrderBy(x => x.Rank).Select(x => x.Item).ToList();
 
     public async Task<Result<EffectiveServiceItem>> GetAsync(string regionCode, string serviceCode, CancellationToken ct) =>
         Find(await ForRegionAsync(regionCode, ct), serviceCode);
@@ -255,6 +291,9 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
         public Snapshot? Current;
         public RunningRebuild? Running;
     }
+
+    private static Error QueryTooLong() => Error.Invalid("q", CatalogErrors.QueryTooLong,
+        $"搜索词最长 {MaxQueryLength} 个字符。", $"The search text may be at most {MaxQueryLength} characters.");
 
     private static Error PageOutOfRange(int lastPage) => Error.Invalid("page", CatalogErrors.PageOutOfRange,
         $"页码超出范围：应在 1 到 {lastPage} 之间。", $"page is out of range: it must be between 1 and {lastPage}.");

@@ -24,6 +24,39 @@ public sealed record EffectiveServiceItem(
         || Contains(Department.Name.Zh, query) || Contains(Department.Name.En, query)
         || Guide.Keywords.Any(k => Contains(k, query));
 
+    /// <summary>
+    /// How well the terms (a query first, then its synonym variants, <see cref="SearchSynonyms.Expand"/>) match, best 0:
+    /// the name holds the query as typed (0) or a variant (1), a keyword holds one (2), the rest of the item does (3);
+    /// null when nothing matches. Results are ordered by it, so 生孩子 lists the birth certificate before a notary service
+    /// whose description happens to mention births.
+    /// </summary>
+    public int? MatchRank(IReadOnlyList<string> terms)
+    {
+        if (terms.Count == 0)
+        {
+            return null;
+        }
+
+        if (NameHas(terms[0]))
+        {
+            return 0;
+        }
+
+        if (terms.Any(NameHas))
+        {
+            return 1;
+        }
+
+        if (terms.Any(t => Guide.Keywords.Any(k => Contains(k, t))))
+        {
+            return 2;
+        }
+
+        return terms.Any(Matches) ? 3 : null;
+    }
+
+    private bool NameHas(string term) => Contains(Name.Zh, term) || Contains(Name.En, term);
+
     // Chinese has no word breaks, so a substring match is what lets 驾驶 find 驾驶证.
     private static bool Contains(string text, string query) => text.Contains(query, StringComparison.OrdinalIgnoreCase);
 }

@@ -3,7 +3,8 @@ using CityService.Core.Common;
 
 namespace CityService.Core.Catalog;
 
-/// <summary>The twelve fields the catalog is organised in (the seeds' "100 items in 12 fields").</summary>
+/// <summary>The twelve fields the catalog is organised in (the seeds' "100 items in 12 fields"). The English names are what a person
+/// would say (公安 is "Public security", not "Policing"); the slugs stay as they are, clients rely on them.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<ServiceField>))]
 public enum ServiceField
 {
@@ -53,17 +54,17 @@ public static class ServiceFields
     private static readonly (ServiceField Field, string Slug, LocalizedText Name)[] All =
     [
         (ServiceField.SocialSecurity, "social-security", new("社会保障", "Social security")),
-        (ServiceField.Transportation, "transportation", new("交通出行", "Transportation")),
-        (ServiceField.Policing, "policing", new("公安服务", "Policing")),
-        (ServiceField.CivilAffairs, "civil-affairs", new("民政服务", "Civil affairs")),
-        (ServiceField.CriminalJustice, "criminal-justice", new("司法服务", "Criminal justice")),
-        (ServiceField.Tax, "tax", new("税务服务", "Tax")),
-        (ServiceField.Healthcare, "healthcare", new("医疗健康", "Healthcare")),
-        (ServiceField.Utilities, "utilities", new("生活缴费", "Utilities")),
-        (ServiceField.HousingFund, "housing-fund", new("住房公积金", "Housing fund")),
+        (ServiceField.Transportation, "transportation", new("交通出行", "Transport")),
+        (ServiceField.Policing, "policing", new("公安服务", "Public security")),
+        (ServiceField.CivilAffairs, "civil-affairs", new("民政服务", "Family and welfare")),
+        (ServiceField.CriminalJustice, "criminal-justice", new("司法服务", "Legal services")),
+        (ServiceField.Tax, "tax", new("税务服务", "Taxes")),
+        (ServiceField.Healthcare, "healthcare", new("医疗健康", "Health care")),
+        (ServiceField.Utilities, "utilities", new("生活缴费", "Household bills")),
+        (ServiceField.HousingFund, "housing-fund", new("住房公积金", "Housing provident fund")),
         (ServiceField.Education, "education", new("教育服务", "Education")),
-        (ServiceField.Tourism, "tourism", new("文化旅游", "Tourism")),
-        (ServiceField.ExitEntry, "exit-entry", new("出入境", "Exit & entry")),
+        (ServiceField.Tourism, "tourism", new("文化旅游", "Culture and tourism")),
+        (ServiceField.ExitEntry, "exit-entry", new("出入境", "Passports and permits")),
     ];
 
     public static IReadOnlyList<ServiceField> Ordered { get; } = All.Select(f => f.Field).ToArray();

@@ -1,6 +1,8 @@
 using System.Net;
 using AngleSharp.Html.Dom;
+using CityService.Core.Regions;
 using CityService.Tests.Infrastructure;
+using CityService.Web.Features.Home;
 
 namespace CityService.Tests.Home;
 
@@ -12,17 +14,97 @@ public abstract class PageTests(AppFixture app)
     private Task<IHtmlDocument> Page(string url) => HtmlForms.Page(_client, url);
 
     [Fact]
-    public async Task Home_lists_cities_grouped_by_province_in_chinese_by_default()
+    public async Task Home_opens_with_a_search_over_all_cities_and_lists_cities_grouped_by_province_in_chinese_by_default()
     {
         var doc = await Page("/");
         Assert.Equal("zh-CN", doc.DocumentElement.GetAttribute("lang"));
-        Assert.Equal("选择城市", doc.QuerySelector("h1")!.TextContent.Trim());
-        var cities = doc.QuerySelectorAll("a[data-city]").Select(a => a.GetAttribute("data-city")).ToList();
+        Assert.Equal("找服务、办事情", doc.QuerySelector("h1")!.TextContent.Trim());
+        var search = (IHtmlFormElement)doc.QuerySelector("form[role=search]")!;
+        Assert.Equal("/search", search.GetAttribute("action"));
+        Assert.Equal("get", search.Method, ignoreCase: true);
+        Assert.Same(search, doc.QuerySelector("main form")); // the search comes first
+
+        var cities = doc.QuerySelectorAll(".city-groups a[data-city]").Select(a => a.GetAttribute("data-city")).ToList();
+        Assert.Equal(app.Service<RegionDirectory>().Cities.Select(c => c.Code).Order(), cities.Order());
         Assert.Contains("330100", cities);
         Assert.Contains("419001", cities);
-        Assert.Contains("浙江省", doc.QuerySelectorAll("h3").Select(h => h.TextContent));
+        var zhejiang = doc.QuerySelector("details[data-group='330000']")!;
+        Assert.StartsWith("浙江省", zhejiang.QuerySelector("summary")!.TextContent.Trim(), StringComparison.Ordinal);
+        Assert.False(zhejiang.HasAttribute("open")); // collapsed: hundreds of cities are no wall
         var locate = doc.QuerySelector("button#locate")!;
         Assert.True(locate.HasAttribute("hidden")); // shown only when JavaScript can use it
+    }
+
+    [Fact]
+    public async Task The_common_cities_are_the_configured_ones_the_directory_knows_in_order()
+    {
+        var regions = app.Service<RegionDirectory>();
+        var expected = HomeOptions.DefaultCommonCities.Where(c => regions.Find(c) is { IsCity: true }).ToList();
+        var doc = await Page("/");
+        Assert.Equal(expected, doc.QuerySelectorAll(".common-cities a[data-city]").Select(a => a.GetAttribute("data-city")));
+        Assert.Equal("热门城市", doc.GetElementById(doc.QuerySelector(".common-cities")!.GetAttribute("aria-labelledby")!)!.TextContent.Trim());
+        Assert.Contains("330100", expected);
+        Assert.Equal("/?city=330100", doc.QuerySelector(".common-cities a[data-city='330100']")!.GetAttribute("href"));
+    }
+
+    [Theory]
+    [InlineData("杭", "330100", "330200")]
+    [InlineData("hang", "330100", "330200")]
+    [InlineData("HangZhou", "330100", "330200")]
+    [InlineData("xian", "610100", "330100")]  // Xi'an, without the apostrophe
+    [InlineData("浙江", "331100", "320100")]  // a province's name finds its cities
+    [InlineData("zhejiang", "330200", "320100")]
+    public async Task The_city_filter_works_without_javascript(string filter, string found, string notFound)
+    {
+        var doc = await Page("/?cities=" + Uri.EscapeDataString(filter));
+        var form = doc.QuerySelector("form.city-filter") as IHtmlFormElement;
+        Assert.Equal("get", form!.Method, ignoreCase: true);
+        Assert.Equal(filter, ((IHtmlInputElement)doc.QuerySelector("input#cities")!).Value);
+        Assert.NotNull(doc.QuerySelector("label[for=cities]"));
+        var matches = doc.QuerySelectorAll(".city-matches a[data-city]").Select(a => a.GetAttribute("data-city")).ToList();
+        Assert.Contains(found, matches);
+        Assert.DoesNotContain(notFound, matches);
+    }
+
+    [Fact]
+    public async Task A_filter_that_matches_no_city_says_so()
+    {
+        var doc = await Page("/?cities=qqqq");
+        Assert.Empty(doc.QuerySelectorAll(".city-matches a"));
+        Assert.Contains("qqqq", doc.QuerySelector(".choose p.total")!.TextContent, StringComparison.Ordinal);
+        Assert.NotEmpty(doc.QuerySelectorAll(".city-groups a[data-city]")); // the full list is still there
+    }
+
+    [Fact]
+    public async Task Life_events_are_an_entry_on_the_home_page_with_and_without_a_city()
+    {
+        var national = await Page("/");
+        Assert.Equal("/events/having-a-baby", national.QuerySelector("a.event-tile[data-event='having-a-baby']")!.GetAttribute("href"));
+        var hangzhou = await Page("/?city=330100");
+        var baby = hangzhou.QuerySelector("a.event-tile[data-event='having-a-baby']")!;
+        Assert.Equal("/city/330100/events/having-a-baby", baby.GetAttribute("href"));
+        Assert.Equal("生孩子", baby.QuerySelector(".tile-name")!.TextContent.Trim());
+        Assert.True(hangzhou.QuerySelectorAll("a.event-tile").Length >= 10);
+    }
+
+    [Fact]
+    public async Task Field_tiles_carry_an_icon_hidden_from_screen_readers_and_english_names_a_person_would_say()
+    {
+        var doc = await Page("/?city=330100");
+        Assert.All(doc.QuerySelectorAll("a.tile[data-field]"), tile =>
+        {
+            var svg = tile.QuerySelector("svg")!;
+            Assert.Equal("true", svg.GetAttribute("aria-hidden"));
+            Assert.Equal("currentColor", svg.GetAttribute("stroke"));
+        });
+        Assert.Equal(12, doc.QuerySelectorAll("a.tile[data-field] svg").Select(s => s.InnerHtml).Distinct().Count()); // one per field
+
+        var english = HtmlForms.Parse(await (await app.English()).GetStringAsync("/?city=330100"));
+        var names = english.QuerySelectorAll("a.tile[data-field]").ToDictionary(t => t.GetAttribute("data-field")!, t => t.QuerySelector(".tile-name")!.TextContent.Trim());
+        Assert.Equal("Public security", names["policing"]);
+        Assert.Equal("Legal services", names["criminal-justice"]);
+        Assert.Equal("Social security", names["social-security"]);
+        Assert.Equal("Transport", names["transportation"]);
     }
 
     [Fact]
@@ -127,6 +209,10 @@ public abstract class PageTests(AppFixture app)
     [InlineData("/city/999999/services")]
     [InlineData("/city/330100/services/ZZ-0000")]
     [InlineData("/?city=330106")]
+    [InlineData("/city/330100/events/no-such-event")]
+    [InlineData("/city/330100/events/BAD_CODE")]
+    [InlineData("/city/999999/events/having-a-baby")]
+    [InlineData("/events/no-such-event")]
     [InlineData("/no/such/page")]
     public async Task Unknown_pages_are_a_friendly_404_page(string url)
     {
@@ -139,7 +225,11 @@ public abstract class PageTests(AppFixture app)
     [Fact]
     public async Task Pages_are_built_for_phones_and_assistive_technology()
     {
-        foreach (var url in new[] { "/", "/?city=330100", "/city/330100/services", "/city/330100/services/EE-0001" })
+        foreach (var url in new[]
+        {
+            "/", "/?city=330100", "/?cities=hang", "/city/330100/services", "/city/330100/services/EE-0001", "/search?q=%E9%A9%BE%E9%A9%B6%E8%AF%81",
+            "/city/330100/events/having-a-baby", "/events/having-a-baby",
+        })
         {
             var doc = await Page(url);
             Assert.Contains("width=device-width", doc.QuerySelector("meta[name=viewport]")!.GetAttribute("content"), StringComparison.Ordinal);

@@ -1,4 +1,5 @@
 using CityService.Core.Catalog;
+using CityService.Core.LifeEvents;
 using CityService.Core.Regions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -7,7 +8,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace CityService.Web.Features.Catalog;
 
 [AllowAnonymous]
-public sealed class ServicesModel(RegionDirectory regions, CatalogReader catalog) : PageModel
+public sealed class ServicesModel(RegionDirectory regions, CatalogReader catalog, LifeEventDirectory events) : PageModel
 {
     public Region City { get; private set; } = null!;
 
@@ -16,6 +17,9 @@ public sealed class ServicesModel(RegionDirectory regions, CatalogReader catalog
     public string? Query { get; private set; }
 
     public ServicePage Result { get; private set; } = null!;
+
+    /// <summary>The city's life events the search matches, shown before the services.</summary>
+    public IReadOnlyList<LifeEvent> Events { get; private set; } = [];
 
     public int LastPage => Math.Max(1, (Result.Total + Result.PageSize - 1) / Result.PageSize);
 
@@ -43,6 +47,11 @@ public sealed class ServicesModel(RegionDirectory regions, CatalogReader catalog
         }
 
         Result = result.Value!;
+        if (!string.IsNullOrEmpty(Query) && Field is null)
+        {
+            Events = events.Search(city.Code, SearchSynonyms.Default.Expand(Query));
+        }
+
         return Page();
     }
 }

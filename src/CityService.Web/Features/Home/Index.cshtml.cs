@@ -1,25 +1,32 @@
 using CityService.Core.Catalog;
+using CityService.Core.LifeEvents;
 using CityService.Core.Regions;
+using CityService.Web.Features.LifeEvents;
 using CityService.Web.Features.Shared;
+using CityService.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace CityService.Web.Features.Home;
 
+/// <summary>
+/// The front door: a search box first (over all cities, or the chosen city's catalog), the life events, the chosen city's
+/// service fields, and the city chooser (common cities, a filter that works without scripts, every city by province).
+/// </summary>
 [AllowAnonymous]
-public sealed class IndexModel(RegionDirectory regions, CatalogReader catalog) : PageModel
+public sealed class IndexModel(RegionDirectory regions, CatalogReader catalog, LifeEventDirectory lifeEvents, CityChooser chooser, Texts texts) : PageModel
 {
     public Region? City { get; private set; }
 
     public IReadOnlyDictionary<ServiceField, int> Counts { get; private set; } = new Dictionary<ServiceField, int>();
 
-    /// <summary>Cities grouped under their province (a municipality is its own group).</summary>
-    public IReadOnlyList<(Region Province, IReadOnlyList<Region> Cities)> Groups { get; private set; } = [];
+    /// <summary>The chosen city's life events, or the national ones while no city is chosen.</summary>
+    public IReadOnlyList<LifeEvent> Events { get; private set; } = [];
 
-    public bool LocateFailed { get; private set; }
+    public CityChoice Choice { get; private set; } = null!;
 
-    public async Task<IActionResult> OnGetAsync([FromQuery] string? city, [FromQuery] string? located, CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync([FromQuery] string? city, [FromQuery] string? located, [FromQuery] string? cities, CancellationToken ct)
     {
         var chosen = city ?? Request.Cookies[PageHelpers.CityCookie];
         if (chosen is not null && regions.Find(chosen) is { IsCity: true } found)
@@ -43,11 +50,15 @@ public sealed class IndexModel(RegionDirectory regions, CatalogReader catalog) :
             return NotFound();
         }
 
-        LocateFailed = located == "none";
-        Groups = regions.Cities
-            .GroupBy(c => c.Level == RegionLevel.Province ? c.Code : regions.AncestorsOf(c.Code).First(a => a.Level == RegionLevel.Province).Code)
-            .Select(g => (regions.Find(g.Key)!, (IReadOnlyList<Region>)g.ToList()))
-            .ToList();
+        Events = lifeEvents.ForRegion(City?.Code ?? CatalogReader.NationalCode);
+        Choice = chooser.Build(texts[City is null ? "home.choose" : "home.change"], cities, c => "/?city=" + c.Code, "/") with
+        {
+            CurrentCode = City?.Code,
+            ShowLocate = true,
+            LocateFailed = located == "none",
+        };
         return Page();
     }
+
+    public string EventUrl(LifeEvent e) => City is { } c ? LifeEventUrls.InCity(c.Code, e.Code) : LifeEventUrls.ChooseCity(e.Code);
 }

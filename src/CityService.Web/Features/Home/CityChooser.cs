@@ -16,7 +16,7 @@ public sealed class HomeOptions
 }
 
 /// <summary>A heading of the full city list: a province, or the four municipalities together.</summary>
-public sealed record CityGroup(string Code, LocalizedText Name, IReadOnlyList<Region> Cities);
+public sealed record ChooserGroup(string Code, LocalizedText Name, IReadOnlyList<Region> Cities);
 
 /// <summary>
 /// What the city chooser shows: the common cities, the cities a filter matches, and every city grouped by province.
@@ -28,7 +28,7 @@ public sealed record CityChoice(
     IReadOnlyList<Region> Common,
     string? Filter,
     IReadOnlyList<Region>? Matches,
-    IReadOnlyList<CityGroup> Groups,
+    IReadOnlyList<ChooserGroup> Groups,
     Func<Region, string> Href,
     string FormAction,
     IReadOnlyDictionary<string, string> Keep,
@@ -44,7 +44,7 @@ public sealed class CityChooser(RegionDirectory regions, IOptions<HomeOptions> o
 
     private static readonly LocalizedText Municipalities = new("直辖市", "Municipalities");
 
-    private readonly Lazy<IReadOnlyList<CityGroup>> _groups = new(() => Group(regions));
+    private readonly Lazy<IReadOnlyList<ChooserGroup>> _groups = new(() => Group(regions));
 
     private readonly Lazy<IReadOnlyList<Region>> _common = new(() =>
         (options.Value.CommonCities.Count > 0 ? options.Value.CommonCities : HomeOptions.DefaultCommonCities)
@@ -53,47 +53,25 @@ public sealed class CityChooser(RegionDirectory regions, IOptions<HomeOptions> o
     public IReadOnlyList<Region> Common => _common.Value;
 
     public CityChoice Build(string title, string? filter, Func<Region, string> href, string formAction, IReadOnlyDictionary<string, string>? keep = null) =>
-        new(title, Common, Clean(filter), Clean(filter) is { } f ? regions.Cities.Where(c => CityFilter.Matches(c, f, regions)).ToList() : null,
+        new(title, Common, Clean(filter), Clean(filter) is { } f ? regions.FindCities(f) : null,
             _groups.Value, href, formAction, keep ?? new Dictionary<string, string>());
 
     private static string? Clean(string? filter) =>
         filter?.Trim() is { Length: > 0 } f ? (f.Length > MaxFilterLength ? f[..MaxFilterLength] : f) : null;
 
-    private static List<CityGroup> Group(RegionDirectory regions)
+    /// <summary>The directory's groups (<see cref="RegionDirectory.CitiesByProvince"/>), with the municipalities under one heading.</summary>
+    private static List<ChooserGroup> Group(RegionDirectory regions)
     {
-        var municipalities = regions.Cities.Where(c => c.Level == RegionLevel.Province).ToList();
-        var groups = new List<CityGroup>();
+        var groups = regions.CitiesByProvince;
+        var municipalities = groups.Where(g => g.Province.IsCity).SelectMany(g => g.Cities).ToList();
+        var result = new List<ChooserGroup>();
         if (municipalities.Count > 0)
         {
-            groups.Add(new CityGroup("municipalities", Municipalities, municipalities));
+            result.Add(new ChooserGroup("municipalities", Municipalities, municipalities));
         }
 
-        groups.AddRange(regions.Cities.Where(c => c.Level != RegionLevel.Province)
-            .GroupBy(c => regions.AncestorsOf(c.Code).First(a => a.Level == RegionLevel.Province).Code, StringComparer.Ordinal)
-            .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g =>
-            {
-                var province = regions.Find(g.Key)!;
-                return new CityGroup(province.Code, new LocalizedText(province.NameZh, province.NameEn), g.ToList());
-            }));
-        return groups;
+        result.AddRange(groups.Where(g => !g.Province.IsCity)
+            .Select(g => new ChooserGroup(g.Province.Code, new LocalizedText(g.Province.NameZh, g.Province.NameEn), g.Cities)));
+        return result;
     }
-}
-
-/// <summary>
-/// The city filter of the chooser: a city matches when its Chinese name contains the text, or its English name (pinyin
-/// for most) starts with it, ignoring case, spaces and apostrophes (xian finds Xi'an), or its province matches the same way.
-/// Written here until the region directory offers a filter over pinyin of its own.
-/// </summary>
-public static class CityFilter
-{
-    public static bool Matches(Region city, string filter, RegionDirectory regions) =>
-        NameMatches(city, filter)
-        || regions.AncestorsOf(city.Code).Any(a => a.Level == RegionLevel.Province && NameMatches(a, filter));
-
-    private static bool NameMatches(Region region, string filter) =>
-        region.NameZh.Contains(filter, StringComparison.Ordinal)
-        || (Letters(filter) is { Length: > 0 } latin && Letters(region.NameEn).StartsWith(latin, StringComparison.Ordinal));
-
-    private static string Letters(string text) => string.Concat(text.Where(char.IsAsciiLetter)).ToLowerInvariant();
 }

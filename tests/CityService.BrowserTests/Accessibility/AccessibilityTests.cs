@@ -58,6 +58,8 @@ public abstract partial class AccessibilityTests<TSite>(TSite site)
         _ = Timing.Folder(site);
         var problems = new List<string>();
         var watch = Stopwatch.StartNew();
+        var axe = TimeSpan.Zero;
+        var screenshots = TimeSpan.Zero;
 
         foreach (var group in AccessiblePages.All.GroupBy(p => p.Visitor))
         {
@@ -77,18 +79,22 @@ public abstract partial class AccessibilityTests<TSite>(TSite site)
                     problems.Add($"{entry.Name}: html lang {lang}, expected {language}");
                 }
 
+                var started = watch.Elapsed;
                 var result = await page.RunAxe(new AxeRunOptions
                 {
                     RunOnly = new RunOnlyOptions { Type = "tag", Values = [.. Wcag21AA, .. elder ? ["wcag2aaa"] : Array.Empty<string>()] },
                 });
+                axe += watch.Elapsed - started;
                 problems.AddRange(result.Violations.Select(v => $"{entry.Name}: {v.Id} ({v.Impact}) {v.Help}: "
                     + string.Join(" | ", v.Nodes.Take(3).Select(n => n.Target + " " + n.Html))));
                 problems.AddRange((await Layout.ProblemsAsync(page, elder)).Select(p => $"{entry.Name}: {p}"));
+                started = watch.Elapsed;
                 await site.ScreenshotAsync(page, Path.Combine("a11y", $"{combination}-{entry.Name}"));
+                screenshots += watch.Elapsed - started;
             }
         }
 
-        await Timing.RecordAsync(site, combination, AccessiblePages.All.Length, watch.Elapsed);
+        await Timing.RecordAsync(site, combination, AccessiblePages.All.Length, watch.Elapsed, axe, screenshots);
         Assert.True(problems.Count == 0, $"{combination}:\n" + string.Join('\n', problems));
     }
 
@@ -154,10 +160,15 @@ public abstract partial class AccessibilityTests<TSite>(TSite site)
         await Expect(page).ToHaveURLAsync(new Regex("#phone$"));
     }
 
+    /// <summary>
+    /// With Chromium's back/forward cache on (as people have it): without <c>no-store</c> on pages, Back shows the Chinese
+    /// copy from that cache (checked: this test then fails at the first Back).
+    /// </summary>
     [Fact]
     public async Task Back_after_a_language_switch_shows_the_page_in_the_chosen_language()
     {
-        await using var context = await site.NewContextAsync(1280, 800);
+        await using var browser = await site.LaunchWithBackForwardCacheAsync();
+        await using var context = await browser.NewContextAsync(new() { BaseURL = site.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 800 } });
         var page = await context.NewPageAsync();
         var html = page.Locator("html");
         await page.GotoAsync($"/city/{AccessiblePages.Hangzhou}/services");
@@ -167,21 +178,21 @@ public abstract partial class AccessibilityTests<TSite>(TSite site)
         // The switch comes back to the guide as a new history entry; Back returns to the entry shown in Chinese.
         await page.Locator("#lang-switch").ClickAsync();
         await Expect(html).ToHaveAttributeAsync("lang", "en");
-        await page.GoBackAsync();
+        await page.GoBackAsync(new() { WaitUntil = WaitUntilState.Commit }); // a page restored from the back/forward cache fires no load event
         await Expect(page).ToHaveURLAsync(new Regex($@"/city/{AccessiblePages.Hangzhou}/services/TR-0001$"));
         await Expect(html).ToHaveAttributeAsync("lang", "en"); // not the Chinese copy from the cache or the back/forward cache
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Driving licence renewal");
         await site.ScreenshotAsync(page, "a11y-back-after-language-switch");
 
         // Once more: Back to the list, which was shown in Chinese.
-        await page.GoBackAsync();
+        await page.GoBackAsync(new() { WaitUntil = WaitUntilState.Commit }); // a page restored from the back/forward cache fires no load event
         await Expect(page).ToHaveURLAsync(new Regex($@"/city/{AccessiblePages.Hangzhou}/services$"));
         await Expect(html).ToHaveAttributeAsync("lang", "en");
 
         // The same for the elder mode: Back shows the page shown before the switch in large text.
         await page.Locator("#display-switch").ClickAsync();
         await Expect(html).ToHaveClassAsync("elder");
-        await page.GoBackAsync();
+        await page.GoBackAsync(new() { WaitUntil = WaitUntilState.Commit }); // a page restored from the back/forward cache fires no load event
         await Expect(page).ToHaveURLAsync(new Regex($@"/city/{AccessiblePages.Hangzhou}/services$"));
         await Expect(html).ToHaveClassAsync("elder");
         await Expect(page.Locator("#display-switch")).ToHaveTextAsync("Standard");
@@ -288,10 +299,10 @@ public static class Timing
         return folder;
     })).Value;
 
-    public static async Task RecordAsync(BrowserSite site, string combination, int pages, TimeSpan elapsed)
+    public static async Task RecordAsync(BrowserSite site, string combination, int pages, TimeSpan elapsed, TimeSpan axe, TimeSpan screenshots)
     {
         var file = Path.Combine(Folder(site), "timing.txt");
-        var line = string.Create(CultureInfo.InvariantCulture, $"{combination}\t{pages} pages\t{elapsed.TotalSeconds:0.0} s\n");
+        var line = string.Create(CultureInfo.InvariantCulture, $"{combination}\t{pages} pages\t{elapsed.TotalSeconds:0.0} s\taxe {axe.TotalSeconds:0.0} s\tscreenshots {screenshots.TotalSeconds:0.0} s\n");
         await Gate.WaitAsync();
         try
         {

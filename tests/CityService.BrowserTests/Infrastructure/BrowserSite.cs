@@ -49,24 +49,37 @@ public abstract class BrowserSite(StorageProvider provider) : IAsyncLifetime
 
         Assertions.SetDefaultExpectTimeout(10_000);
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = chromium,
-            Headless = true,
-            Timeout = 30_000,
-            Args =
-            [
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-dev-shm-usage",
-            ],
-        });
+        _browser = await _playwright.Chromium.LaunchAsync(LaunchOptions(chromium));
     }
+
+    /// <summary>
+    /// A second browser with Chromium's back/forward cache on, as people have it (Playwright turns it off by default), for
+    /// tests of what Back shows. The caller closes it.
+    /// </summary>
+    public Task<IBrowser> LaunchWithBackForwardCacheAsync()
+    {
+        var options = LaunchOptions(ChromiumPath());
+        options.IgnoreDefaultArgs = ["--disable-back-forward-cache"];
+        return _playwright!.Chromium.LaunchAsync(options);
+    }
+
+    private static BrowserTypeLaunchOptions LaunchOptions(string chromium) => new()
+    {
+        ExecutablePath = chromium,
+        Headless = true,
+        Timeout = 30_000,
+        Args =
+        [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ],
+    };
 
     /// <summary>A fresh browser context shaped like a phone (390×844, touch), Chinese locale, with the site as base URL.</summary>
     public async Task<IBrowserContext> NewPhoneAsync(bool javaScript = true)

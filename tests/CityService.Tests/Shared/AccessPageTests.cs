@@ -177,6 +177,7 @@ public abstract class AccessPageTests(AppFixture app)
     [InlineData("/?city=999999", "999999")]
     [InlineData("/city/999999/services", "999999")]
     [InlineData("/city/999999/services/TR-0001", "999999")]
+    [InlineData("/?city=330106", "330106")] // a district: the home page takes cities only
     public async Task An_unknown_city_code_says_so_and_offers_the_search_over_all_cities(string url, string code)
     {
         var page = await HtmlForms.Page(_client, url, HttpStatusCode.NotFound);

@@ -80,7 +80,8 @@ public sealed class ErrorModel(RegionDirectory regions) : PageModel
         var cityCode = segments is ["city", var code, ..] ? code
             : segments.Length == 0 && query.TryGetValue("city", out var asked) ? asked.ToString()
             : null;
-        var named = cityCode is null ? null : regions.Find(cityCode);
+        // The home page takes only cities (`?city=`); the service list takes any region of the path.
+        var named = cityCode is null ? null : regions.Find(cityCode) is { } region && (region.IsCity || segments.Length > 0) ? region : null;
         City = named ?? (Request.Cookies[PageHelpers.CityCookie] is { } remembered ? regions.Find(remembered) : null);
         (NotFound404, var shown) = (cityCode, named, segments) switch
         {

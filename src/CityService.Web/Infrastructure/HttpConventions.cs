@@ -117,6 +117,15 @@ public static class HttpConventions
         else if (http.Response.ContentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true)
         {
             headers.Append("Vary", "Cookie");
+
+            // A page is rendered in the language and display mode of the person's cookies: after a switch, Back must not
+            // show the old rendering. Chromium reuses a no-cache page for Back without asking (history navigations skip
+            // validation) and keeps it in the back/forward cache; no-store prevents both. Set last (OnStarting runs after
+            // the compression decision and after antiforgery's own no-store), so it changes neither.
+            if (headers.CacheControl.Count == 0)
+            {
+                headers.CacheControl = "no-store";
+            }
         }
 
         return Task.CompletedTask;

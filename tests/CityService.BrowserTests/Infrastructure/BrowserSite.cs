@@ -49,24 +49,37 @@ public abstract class BrowserSite(StorageProvider provider) : IAsyncLifetime
 
         Assertions.SetDefaultExpectTimeout(10_000);
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = chromium,
-            Headless = true,
-            Timeout = 30_000,
-            Args =
-            [
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-dev-shm-usage",
-            ],
-        });
+        _browser = await _playwright.Chromium.LaunchAsync(LaunchOptions(chromium));
     }
+
+    /// <summary>
+    /// A second browser with Chromium's back/forward cache on, as people have it (Playwright turns it off by default), for
+    /// tests of what Back shows. The caller closes it.
+    /// </summary>
+    public Task<IBrowser> LaunchWithBackForwardCacheAsync()
+    {
+        var options = LaunchOptions(ChromiumPath());
+        options.IgnoreDefaultArgs = ["--disable-back-forward-cache"];
+        return _playwright!.Chromium.LaunchAsync(options);
+    }
+
+    private static BrowserTypeLaunchOptions LaunchOptions(string chromium) => new()
+    {
+        ExecutablePath = chromium,
+        Headless = true,
+        Timeout = 30_000,
+        Args =
+        [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ],
+    };
 
     /// <summary>A fresh browser context shaped like a phone (390×844, touch), Chinese locale, with the site as base URL.</summary>
     public async Task<IBrowserContext> NewPhoneAsync(bool javaScript = true)
@@ -85,6 +98,67 @@ public abstract class BrowserSite(StorageProvider provider) : IAsyncLifetime
         context.SetDefaultTimeout(15_000);
         context.SetDefaultNavigationTimeout(15_000);
         return context;
+    }
+
+    /// <summary>
+    /// A fresh browser context of the given viewport (390×844 is a phone: touch, mobile), language ("zh-CN" or "en", set as
+    /// the culture cookie a person's switch leaves) and display mode (the elder-mode cookie), carrying
+    /// <paramref name="cookies"/> (e.g. a signed-in session from <see cref="SignInAsync"/>).
+    /// </summary>
+    public async Task<IBrowserContext> NewContextAsync(int width, int height, string language = "zh-CN", bool elder = false, IEnumerable<Cookie>? cookies = null)
+    {
+        var phone = width < 640;
+        var context = await _browser!.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+            DeviceScaleFactor = 1,
+            IsMobile = phone,
+            HasTouch = phone,
+            Locale = "zh-CN",
+            TimezoneId = "Asia/Shanghai",
+        });
+        context.SetDefaultTimeout(15_000);
+        context.SetDefaultNavigationTimeout(15_000);
+        var url = BaseAddress.ToString().TrimEnd('/');
+        var chosen = new List<Cookie>
+        {
+            new() { Name = ".AspNetCore.Culture", Value = language == "en" ? "c=en|uic=en" : "c=zh-CN|uic=zh-CN", Url = url },
+        };
+        if (elder)
+        {
+            chosen.Add(new Cookie { Name = "cs-display", Value = "elder", Url = url });
+        }
+
+        await context.AddCookiesAsync([.. chosen, .. cookies ?? []]);
+        return context;
+    }
+
+    /// <summary>
+    /// Signs <paramref name="phone"/> in through the sign-in page (phone, then the code the server "texted", agreeing to
+    /// whatever the form requires) and returns the context's cookies, to open signed-in contexts without signing in again.
+    /// </summary>
+    public async Task<IReadOnlyList<Cookie>> SignInAsync(string phone)
+    {
+        await using var context = await NewPhoneAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/signin");
+        await page.Locator("#phone-form input#phone").FillAsync(phone);
+        await page.Locator("#phone-form button[type=submit]").ClickAsync();
+        var code = page.Locator("#code-form input#code");
+        await code.WaitForAsync();
+        await code.FillAsync(Server!.Sms.LastCodeFor(phone));
+        foreach (var agreement in await page.Locator("#code-form input[type=checkbox][required]").AllAsync())
+        {
+            await agreement.CheckAsync();
+        }
+
+        await page.Locator("#code-form button[type=submit]").ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+        return (await context.CookiesAsync()).Select(c => new Cookie
+        {
+            Name = c.Name, Value = c.Value, Domain = c.Domain, Path = c.Path, HttpOnly = c.HttpOnly, Secure = c.Secure, SameSite = c.SameSite,
+        }).ToList();
     }
 
     /// <summary>Saves a full-page PNG as screenshots/&lt;provider&gt;/&lt;step&gt;.png and asserts it was written.</summary>

@@ -219,7 +219,7 @@ public abstract class PageTests(AppFixture app)
         var response = await _client.GetAsync(url);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         var doc = HtmlForms.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("出错了", doc.QuerySelector("h1")!.TextContent.Trim());
+        Assert.Equal("没有找到", doc.QuerySelector("h1")!.TextContent.Trim()); // the not-found page says what was not found (AccessPageTests)
     }
 
     [Fact]

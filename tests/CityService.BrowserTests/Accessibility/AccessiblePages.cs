@@ -1,0 +1,44 @@
+namespace CityService.BrowserTests.Accessibility;
+
+/// <summary>Who looks at a page: nobody signed in, a citizen, or a member of staff (a department admin).</summary>
+public enum Visitor
+{
+    Anonymous,
+    Citizen,
+    Staff,
+}
+
+/// <summary>One page of the accessibility matrix: a short name (for screenshots and messages), its address, who opens it, its status.</summary>
+public sealed record AccessiblePage(string Name, string Url, Visitor Visitor = Visitor.Anonymous, int Status = 200);
+
+/// <summary>
+/// Every page a person can reach, as one table: the accessibility matrix walks it in both viewports, both languages and
+/// both display modes. A new page gets a row here (and its signed-in visitor, if any).
+/// </summary>
+public static class AccessiblePages
+{
+    public const string Hangzhou = "330100";
+
+    public static readonly AccessiblePage[] All =
+    [
+        new("home", "/"),
+        new("home-city", $"/?city={Hangzhou}"),
+        new("services", $"/city/{Hangzhou}/services"),
+        new("field", $"/city/{Hangzhou}/services?field=transportation"),
+        new("search", $"/city/{Hangzhou}/services?q=" + Uri.EscapeDataString("驾驶")),
+        new("guide", $"/city/{Hangzhou}/services/TR-0001"),
+        new("locate-none", "/locate"), // "use my location" without a position: back to the list with a notice
+        new("signin", "/signin"),
+        new("staff-accept", "/staff/accept"),
+        new("not-found-page", "/no-such-page", Status: 404),
+        new("not-found-city", "/?city=999999", Status: 404),
+        new("not-found-service", $"/city/{Hangzhou}/services/XX-9999", Status: 404),
+        new("me", "/me", Visitor.Citizen),
+        new("verify", "/me/verify", Visitor.Citizen),
+        new("sessions", "/me/sessions", Visitor.Citizen),
+        new("channels", "/me/channels", Visitor.Citizen), // the linked channels (consents to partner apps) are a section of the profile
+        new("signout", "/signout", Visitor.Citizen),
+        new("staff-admin", "/admin/staff", Visitor.Staff),
+        new("staff-signout", "/signout", Visitor.Staff),
+    ];
+}

@@ -2,6 +2,7 @@ using CityService.Web.Features.Catalog;
 using CityService.Web.Features.Health;
 using CityService.Web.Features.Identity;
 using CityService.Web.Features.Regions;
+using CityService.Web.Features.Site;
 using CityService.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,6 +15,7 @@ builder.AddPublicSite();
 
 // The capabilities, one line each (Features/<Capability>/).
 builder.AddHealth();
+builder.AddSite();
 builder.AddRegions();
 builder.AddCatalog();
 builder.AddIdentity();
@@ -35,6 +37,7 @@ app.UseRequestInputChecks(); // charset, size and text of every input: one place
 app.MapApiDocs(); // Production: only with ApiDocs:Enabled=true
 
 app.MapHealth();
+app.MapSite();
 app.MapRegions();
 app.MapCatalog();
 app.MapIdentity();

@@ -24,7 +24,7 @@ public sealed class ConsentService(CityDbContext db, ConsentDocuments documents,
             ? null
             : new Error(ErrorKind.Invalid, IdentityErrors.Consent.Required, new(
                 $"请阅读并同意《用户协议》（版本 {documents.Terms}）和《隐私政策》（版本 {documents.Privacy}）后登录。",
-                $"Please read and agree to the user agreement (version {documents.Terms}) and the privacy policy (version {documents.Privacy}) to sign in."), "agree")
+                $"Please read and agree to the user agreement (version {documents.Terms}) and the privacy policy (version {documents.Privacy}) to sign in."), "agreed")
             {
                 Extensions = new Dictionary<string, object> { ["documents"] = new Dictionary<string, string> { ["terms"] = documents.Terms, ["privacy"] = documents.Privacy } },
             };

@@ -49,7 +49,6 @@ public static class SiteEndpoints
             var policies = sp.GetRequiredService<PolicyDocuments>();
             return new ConsentDocuments(policies[PolicyKind.Terms].Version, policies[PolicyKind.Privacy].Version);
         });
-        services.AddScoped<ConsentService>();
     }
 
     public static IEndpointRouteBuilder MapSite(this IEndpointRouteBuilder app)

@@ -30,6 +30,10 @@ public sealed class SignInModel(OtpService otp, PasswordSignIn passwords, Consen
 
     public bool PasswordMethod => Method == "password";
 
+    /// <summary><c>?withdrawn=terms|privacy</c>: the citizen just withdrew that consent and was signed out.</summary>
+    [BindProperty(Name = "withdrawn", SupportsGet = true)]
+    public string? Withdrawn { get; set; }
+
     [BindProperty(Name = "password")]
     public string? Password { get; set; }
 

@@ -107,7 +107,7 @@ public abstract class HttpConventionTests(AppFixture app)
         var browser = app.Browser();
         var page = await HtmlForms.Page(browser, "/signin");
         var other = app.Browser();
-        var stale = await HtmlForms.Html(await HtmlForms.Submit(other, page, "#phone-form", new() { ["phone"] = "13800000001" }), HttpStatusCode.BadRequest);
+        var stale = await HtmlForms.Html(await HtmlForms.Submit(other, page, "#phone-form", new() { ["phone"] = "13800000001", ["agree"] = "true" }), HttpStatusCode.BadRequest);
         Assert.Contains("表单已过期", HtmlForms.Text(stale, "#error-message"), StringComparison.Ordinal);
     }
 

@@ -52,13 +52,13 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
     public HttpClient Browser() => App.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
     /// <summary>
-    /// Signs in by code through the two forms of <paramref name="signInUrl"/>: the phone form, then the code form with the
-    /// code texted to <paramref name="phone"/>. Returns where the code form sent the browser.
+    /// Signs in by code through the two forms of <paramref name="signInUrl"/>: the phone form (agreeing to the user agreement and
+    /// privacy policy), then the code form with the code texted to <paramref name="phone"/>. Returns where the code form sent the browser.
     /// </summary>
     public async Task<string> SignIn(HttpClient browser, string phone, string signInUrl = "/signin")
     {
         var start = await HtmlForms.Page(browser, signInUrl);
-        var sent = await HtmlForms.Html(await HtmlForms.Submit(browser, start, "#phone-form", new() { ["phone"] = phone }), HttpStatusCode.OK);
+        var sent = await HtmlForms.Html(await HtmlForms.Submit(browser, start, "#phone-form", new() { ["phone"] = phone, ["agree"] = "true" }), HttpStatusCode.OK);
         return HtmlForms.Location(await HtmlForms.Submit(browser, sent, "#code-form", new() { ["code"] = Sms.LastCodeFor(phone) }));
     }
 

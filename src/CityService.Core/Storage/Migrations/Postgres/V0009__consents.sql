@@ -5,8 +5,8 @@ CREATE TABLE consents (
     account_id    UUID    NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     kind          TEXT    NOT NULL,
     version       TEXT    NOT NULL,
-    given_at      BIGINT NOT NULL,
+    given_at      TIMESTAMPTZ NOT NULL,
     channel       TEXT    NOT NULL,
-    withdrawn_at  BIGINT NULL
+    withdrawn_at  TIMESTAMPTZ NULL
 );
 CREATE INDEX ix_consents_account_id ON consents (account_id);

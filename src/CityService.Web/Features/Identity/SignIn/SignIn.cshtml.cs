@@ -17,6 +17,7 @@ namespace CityService.Web.Features.Identity.SignIn;
 /// <c>/otp/verify</c> and <c>/password</c>.
 /// </summary>
 [AllowAnonymous]
+[IgnoreAntiforgeryToken] // checked by AccountPageModel (ChecksFormToken), so an expired form gets its message in the form
 public sealed class SignInModel(OtpService otp, PasswordSignIn passwords, ConsentService consents) : PhoneCodePageModel
 {
     /// <summary>TempData key: the page the citizen returns to says "you are signed in" once.</summary>
@@ -55,8 +56,18 @@ public sealed class SignInModel(OtpService otp, PasswordSignIn passwords, Consen
 
     public string SwitchMethodUrl => WithReturnUrl(PasswordMethod ? "/signin" : "/signin?method=password");
 
+    protected override bool ChecksFormToken => true;
+
     public void OnGet()
     {
+    }
+
+    /// <summary>An expired form starts again at its first step, with the phone kept and the checkbox to tick again.</summary>
+    protected override Task<IActionResult> FormExpiredAsync()
+    {
+        Code = Password = null;
+        Agree = false;
+        return Task.FromResult<IActionResult>(Page());
     }
 
     /// <summary>Step 1 (and "send a new code" in step 2): sends a code; limits answer 429 with the wait.</summary>

@@ -19,6 +19,7 @@ namespace CityService.Web.Features.Identity.Verification;
 [Authorize(Policy = IdentitySetup.CitizenPolicy)]
 [RequestFormLimits(MultipartBodyLengthLimit = FormLimit)]
 [RequestSizeLimit(FormLimit)]
+[IgnoreAntiforgeryToken] // checked by AccountPageModel (ChecksFormToken), so an expired form gets its message in the form
 public sealed class VerifyModel(CityDbContext db, IdentityVerificationService verification, ConsentService consents, Texts texts) : AccountPageModel
 {
     /// <summary>The separate consent to process the ID number and face (PIPL art. 29): the checkbox carries the privacy policy's version.</summary>
@@ -57,6 +58,27 @@ public sealed class VerifyModel(CityDbContext db, IdentityVerificationService ve
     /// <summary><c>?too-large=1</c>: a photo form too large to read was sent; offer the photo step again with the message.</summary>
     [BindProperty(Name = RequestInput.TooLargeQuery, SupportsGet = true)]
     public string? TooLarge { get; set; }
+
+    protected override bool ChecksFormToken => true;
+
+    /// <summary>An expired form shows the page as it is now (level, consent), with the name kept and the photo to choose again.</summary>
+    protected override async Task<IActionResult> FormExpiredAsync()
+    {
+        if (await CitizenAsync(db, HttpContext.RequestAborted) is not { } account)
+        {
+            return await SessionEndedAsync();
+        }
+
+        Level = account.AssuranceLevel;
+        HasConsent = await consents.HasSensitiveAsync(account.Id, HttpContext.RequestAborted);
+        IdNumber = null;
+        if (Level == AssuranceLevel.L2 && !string.IsNullOrEmpty(Nonce))
+        {
+            await StartChallengeAsync(account.Id, HttpContext.RequestAborted, reportErrors: false); // the old challenge may have gone with the form
+        }
+
+        return Page();
+    }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {

@@ -107,6 +107,7 @@ public abstract class HttpConventionTests(AppFixture app)
 
         // A stale token (another browser's) is the same message, not "the service had a problem".
         var browser = app.Browser();
+        await app.SignIn(browser, "13700007003");
         var page = await HtmlForms.Page(browser, "/signout");
         var other = app.Browser();
         var stale = await HtmlForms.Html(await HtmlForms.Submit(other, page, "#signout-form"), HttpStatusCode.BadRequest);

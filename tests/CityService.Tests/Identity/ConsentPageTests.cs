@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using CityService.Core.Identity.Consent;
+using CityService.Core.Identity.SignIn;
 using CityService.Core.Storage;
 using CityService.RegistrySimulator;
 using CityService.Tests.Infrastructure;
@@ -74,6 +75,7 @@ public abstract class ConsentPageTests(AppFixture app)
         var again = app.Browser();
         var phone = NextPhone();
         await app.SignIn(again, phone);
+        app.Time.Advance(OtpService.PhoneInterval); // the next code for the same phone
         await app.SignIn(again, phone);
         Assert.Equal(2, (await Page(again, "/me")).QuerySelectorAll("#consents li").Length);
     }
@@ -182,6 +184,7 @@ public abstract class ConsentPageTests(AppFixture app)
         var phone = NextPhone();
         var browser = app.Browser();
         await app.SignIn(browser, phone);
+        app.Time.Advance(OtpService.PhoneInterval);
         var token = await ApiToken(phone);
         var me = await Page(browser, "/me");
         var form = me.QuerySelector("#consents li[data-kind=privacy] form")!;
@@ -191,6 +194,7 @@ public abstract class ConsentPageTests(AppFixture app)
         Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync("/me")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await Bearer(token).GetAsync("/api/me")).StatusCode);
 
+        app.Time.Advance(OtpService.PhoneInterval);
         Assert.Equal("/me", await app.SignIn(browser, phone)); // agreeing again opens the account again
         var records = (await Page(browser, "/me")).QuerySelectorAll("#consents li[data-kind=privacy]");
         Assert.Equal(["false", "true"], records.Select(r => r.GetAttribute("data-active")!).Order());
@@ -241,7 +245,7 @@ public abstract class ConsentPageTests(AppFixture app)
         Assert.Equal(TestConsents.Version, wrong.QuerySelector("#code-form input[name=privacy]")!.GetAttribute("value")); // the agreement travels on
 
         var english = app.Browser();
-        english.DefaultRequestHeaders.AcceptLanguage.Add(new StringWithQualityHeaderValue("en"));
+        await english.GetAsync("/lang/en?returnUrl=/");
         var other = NextPhone();
         var step = await Html(await Submit(english, await Page(english, "/signin"), "#phone-form", new() { ["phone"] = other, ["agree"] = "true" }), HttpStatusCode.OK);
         Assert.Equal("Resend in 60 s", Text(step, "#resend-wait"));

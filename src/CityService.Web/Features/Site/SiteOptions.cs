@@ -67,7 +67,8 @@ internal sealed class SiteOptionsSetup(IHostEnvironment environment) : IPostConf
             | Fill(options.OperatorEn, v => options.OperatorEn = v, "Demo deployment (not a real operator)")
             | Fill(options.Icp, v => options.Icp = v, "演示ICP备00000000号（非真实备案号）")
             | Fill(options.PublicSecurity, v => options.PublicSecurity = v, "演示公网安备 00000000000000号（非真实备案号）")
-            | Fill(options.SiteCode, v => options.SiteCode = v, "DEMO000000");
+            | Fill(options.SiteCode, v => options.SiteCode = v, "DEMO000000")
+            | Fill(options.Logo, v => options.Logo = v, "wwwroot/favicon.svg"); // the platform's own mark, no one's emblem
     }
 
     public ValidateOptionsResult Validate(string? name, SiteOptions options)

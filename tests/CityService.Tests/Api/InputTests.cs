@@ -171,7 +171,7 @@ public abstract class InputTests(AppFixture app) : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("/me", "13800000001", HttpStatusCode.MethodNotAllowed, HttpStatusCode.MethodNotAllowed)]
+    [InlineData("/me", "13800000001", HttpStatusCode.NotFound, HttpStatusCode.NotFound)] // has a POST handler: withdrawing a consent
     [InlineData("/me/verify", "13800000001", HttpStatusCode.NotFound, HttpStatusCode.NotFound)]
     [InlineData("/admin/staff", "13900000003", HttpStatusCode.NotFound, HttpStatusCode.NotFound)]
     [InlineData("/city/330100/services", null, HttpStatusCode.MethodNotAllowed, HttpStatusCode.MethodNotAllowed)]

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using CityService.Core.Identity.Consent;
 using CityService.Core.Identity.SignIn;
@@ -30,12 +29,7 @@ public abstract class ConsentPageTests(AppFixture app)
         return verified.GetProperty("accessToken").GetString()!;
     }
 
-    private HttpClient Bearer(string token)
-    {
-        var client = app.Client();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    private HttpClient Bearer(string token) => app.BearerClient(token);
 
     [Fact]
     public async Task The_agreement_is_not_ticked_and_without_it_no_code_is_sent()

@@ -45,6 +45,14 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
         return client;
     }
 
+    /// <summary>An API client that sends <paramref name="token"/> as its bearer token.</summary>
+    public HttpClient BearerClient(string token)
+    {
+        var client = Client();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
     /// <summary>
     /// A client that acts like a browser without JavaScript: it keeps its cookies (session, antiforgery, language) and
     /// does not follow redirects, so a test reads each Location and follows it by hand (see <see cref="HtmlForms"/>).

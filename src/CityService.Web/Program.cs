@@ -4,6 +4,7 @@ using CityService.Web.Features.Home;
 using CityService.Web.Features.Identity;
 using CityService.Web.Features.LifeEvents;
 using CityService.Web.Features.Regions;
+using CityService.Web.Features.Site;
 using CityService.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -16,6 +17,7 @@ builder.AddPublicSite();
 
 // The capabilities, one line each (Features/<Capability>/).
 builder.AddHealth();
+builder.AddSite();
 builder.AddRegions();
 builder.AddCatalog();
 builder.AddLifeEvents();
@@ -39,6 +41,7 @@ app.UseRequestInputChecks(); // charset, size and text of every input: one place
 app.MapApiDocs(); // Production: only with ApiDocs:Enabled=true
 
 app.MapHealth();
+app.MapSite();
 app.MapRegions();
 app.MapCatalog();
 app.MapLifeEvents();

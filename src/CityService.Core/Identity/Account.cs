@@ -104,6 +104,20 @@ public sealed class Account : IdentityUser<Guid>
         AssuranceLevel = AssuranceLevel.L3;
     }
 
+    /// <summary>
+    /// The citizen withdrew consent to process their ID number and face (PIPL art. 29): the name, ID number (cipher and blind
+    /// index) and registry references are erased and the level drops to 1. The audit trail of checks (no personal data) stays.
+    /// </summary>
+    public void EraseVerification()
+    {
+        NameCipher = IdNumberIndex = IdNumberCipher = IdRegistryReference = FaceRegistryReference = null;
+        IdVerifiedAt = FaceVerifiedAt = null;
+        AssuranceLevel = AssuranceLevel.L1;
+    }
+
+    /// <summary>Ends every session of the account (each was issued under the old stamp).</summary>
+    public void EndAllSessions() => SecurityStamp = Guid.NewGuid().ToString("N");
+
     public void ChangePhone(string phoneIndex, string phoneCipher)
     {
         PhoneIndex = phoneIndex;

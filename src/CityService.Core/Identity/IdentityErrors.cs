@@ -22,6 +22,13 @@ public static class IdentityErrors
         public const string TooMany = "auth.too-many";
     }
 
+    public static class Consent
+    {
+        public const string NotFound = "consent.not-found";
+        public const string Required = "consent.required";
+        public const string SensitiveRequired = "consent.sensitive-required";
+    }
+
     public static class Channel
     {
         public const string AssertionExpired = "channel.assertion-expired";

@@ -18,7 +18,7 @@ namespace CityService.Tests.Api;
 public sealed class ConfiguredHost(
     StorageSettings storage, string environment, Dictionary<string, string?> settings, Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
 {
-    /// <summary>Settings a Production host needs to start: public address, host names, registry, and the console SMS chosen.</summary>
+    /// <summary>Settings a Production host needs to start: public address, host names, registry, the console SMS chosen, and who runs the site.</summary>
     public static Dictionary<string, string?> Production(params (string Key, string? Value)[] changes)
     {
         var settings = new Dictionary<string, string?>
@@ -29,6 +29,10 @@ public sealed class ConfiguredHost(
             ["Registry:BaseUrl"] = "https://registry.example/",
             ["Registry:ClientId"] = "cityservice",
             ["Registry:Secret"] = "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=",
+            ["Site:OperatorZh"] = "测试市人民政府办公室",
+            ["Site:OperatorEn"] = "General Office of the Test City Government",
+            ["Site:Icp"] = "测ICP备00000001号",
+            ["Site:SiteCode"] = "9901000001",
         };
         foreach (var (key, value) in changes)
         {
@@ -165,7 +169,11 @@ public abstract class ConfiguredHostTests(HostDatabase database)
     [InlineData("Site:PublicBaseUrl", "http://city.example", "must be an absolute https URL")]
     [InlineData("AllowedHosts", "*", "AllowedHosts must name")]
     [InlineData("AllowedHosts", "city.example;*", "AllowedHosts must name")]
-    public async Task A_production_host_without_its_public_address_or_host_names_refuses_to_start(string key, string? value, string message)
+    [InlineData("Site:OperatorZh", null, "Site:OperatorZh is required in Production")]
+    [InlineData("Site:Icp", "", "Site:Icp is required in Production")]
+    [InlineData("Site:SiteCode", null, "Site:SiteCode is required in Production")]
+    [InlineData("Site:Logo", "<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>", "Site:Logo has the attribute 'onload'")]
+    public async Task A_production_host_without_its_public_address_host_names_or_operator_refuses_to_start(string key, string? value, string message)
     {
         await using var host = Host("Production", ConfiguredHost.Production((key, value)));
         Assert.Contains(message, host.StartFailure(), StringComparison.Ordinal);

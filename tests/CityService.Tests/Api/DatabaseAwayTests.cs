@@ -200,7 +200,7 @@ public sealed class DatabaseAwayTests_Postgres(DedicatedPostgresApp app) : IClas
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
             Assert.NotNull(ready.Headers.RetryAfter);
 
-            var page = await HtmlForms.Submit(browser, signIn, "#phone-form", new() { ["phone"] = NewPhone() });
+            var page = await HtmlForms.Submit(browser, signIn, "#phone-form", new() { ["phone"] = NewPhone(), ["agree"] = "true" });
             Assert.Equal(HttpStatusCode.ServiceUnavailable, page.StatusCode);
             Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
             Assert.NotNull(page.Headers.RetryAfter);
@@ -319,7 +319,7 @@ public sealed class DatabaseAwayTests_Sqlite
             Assert.NotNull(response.Headers.RetryAfter);
 
             var browser = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
-            var page = await HtmlForms.Submit(browser, await HtmlForms.Page(browser, "/signin"), "#phone-form", new() { ["phone"] = "13600000003" });
+            var page = await HtmlForms.Submit(browser, await HtmlForms.Page(browser, "/signin"), "#phone-form", new() { ["phone"] = "13600000003", ["agree"] = "true" });
             Assert.Equal(HttpStatusCode.ServiceUnavailable, page.StatusCode);
             Assert.NotNull(page.Headers.RetryAfter);
         }

@@ -283,12 +283,12 @@ public abstract class FuzzTests(AppFixture app) : IAsyncLifetime
     private async Task<string> CodeToken(string phone)
     {
         (await _client.PostAsJsonAsync("/api/auth/otp", new { phone })).EnsureSuccessStatusCode();
-        var verified = await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { phone, code = app.Sms.LastCodeFor(phone) })).Json();
+        var verified = await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code = app.Sms.LastCodeFor(phone) })).Json();
         return verified.GetProperty("accessToken").GetString()!;
     }
 
     private async Task<string> PasswordToken(string phone, string password) =>
-        (await (await _client.PostAsJsonAsync("/api/auth/password", new { phone, password })).Json()).GetProperty("accessToken").GetString()!;
+        (await (await _client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone, password })).Json()).GetProperty("accessToken").GetString()!;
 
     /// <summary>Every operation of the OpenAPI document with its path and query parameters and a sample JSON body built from its schema.</summary>
     private async Task<List<Operation>> Operations()

@@ -154,7 +154,7 @@ public abstract class HttpHostConventionTests(HostDatabase database)
 
         if (method == "POST")
         {
-            request.Content = JsonContent.Create(new { phone = "13700007" + Random.Shared.Next(100, 999).ToString(System.Globalization.CultureInfo.InvariantCulture), password = "wrong-passw0rd" });
+            request.Content = JsonContent.Create(new { agreed = TestConsents.Agreed, phone = "13700007" + Random.Shared.Next(100, 999).ToString(System.Globalization.CultureInfo.InvariantCulture), password = "wrong-passw0rd" });
         }
 
         return await host.CreateClient(new() { AllowAutoRedirect = false }).SendAsync(request);

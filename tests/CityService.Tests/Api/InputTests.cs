@@ -166,12 +166,12 @@ public abstract class InputTests(AppFixture app) : IAsyncLifetime
     {
         var browser = app.Browser();
         var start = await Page(browser, "/signin");
-        await Html(await Submit(browser, start, "#phone-form", new() { ["phone"] = "1380000\u00000001" }), HttpStatusCode.BadRequest);
-        await Html(await Submit(browser, start, "#phone-form", new() { ["phone"] = new string('1', TextInput.DefaultMaxLength + 1) }), HttpStatusCode.BadRequest);
+        await Html(await Submit(browser, start, "#phone-form", new() { ["phone"] = "1380000\u00000001", ["agree"] = "true" }), HttpStatusCode.BadRequest);
+        await Html(await Submit(browser, start, "#phone-form", new() { ["phone"] = new string('1', TextInput.DefaultMaxLength + 1), ["agree"] = "true" }), HttpStatusCode.BadRequest);
     }
 
     [Theory]
-    [InlineData("/me", "13800000001", HttpStatusCode.MethodNotAllowed, HttpStatusCode.MethodNotAllowed)]
+    [InlineData("/me", "13800000001", HttpStatusCode.NotFound, HttpStatusCode.NotFound)] // has a POST handler: withdrawing a consent
     [InlineData("/me/verify", "13800000001", HttpStatusCode.NotFound, HttpStatusCode.NotFound)]
     [InlineData("/admin/staff", "13900000003", HttpStatusCode.NotFound, HttpStatusCode.NotFound)]
     [InlineData("/city/330100/services", null, HttpStatusCode.MethodNotAllowed, HttpStatusCode.MethodNotAllowed)]
@@ -233,12 +233,12 @@ public abstract class InputTests(AppFixture app) : IAsyncLifetime
     {
         app.Time.Advance(OtpService.PhoneInterval);
         (await _client.PostAsJsonAsync("/api/auth/otp", new { phone })).EnsureSuccessStatusCode();
-        var verified = await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { phone, code = app.Sms.LastCodeFor(phone) })).Json();
+        var verified = await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code = app.Sms.LastCodeFor(phone) })).Json();
         return verified.GetProperty("accessToken").GetString()!;
     }
 
     private async Task<string> PasswordToken(string phone, string password) =>
-        (await (await _client.PostAsJsonAsync("/api/auth/password", new { phone, password })).Json()).GetProperty("accessToken").GetString()!;
+        (await (await _client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone, password })).Json()).GetProperty("accessToken").GetString()!;
 
     private string Assertion(string channelUser, string phone)
     {

@@ -36,7 +36,7 @@ public abstract class AccountPageTests(AppFixture app)
     private static async Task VerifyId(HttpClient browser, SimulatedPerson person)
     {
         var verify = await Page(browser, "/me/verify");
-        var done = await Submit(browser, verify, "#id-form", new() { ["name"] = person.Name, ["idNumber"] = person.IdNumber });
+        var done = await Submit(browser, verify, "#id-form", new() { ["consent"] = TestConsents.Version, ["name"] = person.Name, ["idNumber"] = person.IdNumber });
         Assert.Equal("/me?verified=L2", Location(done));
     }
 
@@ -61,7 +61,7 @@ public abstract class AccountPageTests(AppFixture app)
         Assert.NotNull(start.QuerySelector("#phone-form input[name=__RequestVerificationToken]"));
         AssertAccessibleForms(start);
 
-        var codeStep = await Html(await Submit(browser, start, "#phone-form", new() { ["phone"] = phone }), HttpStatusCode.OK);
+        var codeStep = await Html(await Submit(browser, start, "#phone-form", new() { ["phone"] = phone, ["agree"] = "true" }), HttpStatusCode.OK);
         Assert.Equal(phone, codeStep.QuerySelector("#code-form input[type=hidden][name=phone]")!.GetAttribute("value"));
         var code = codeStep.QuerySelector("#code-form input#code")!;
         Assert.Equal("one-time-code", code.GetAttribute("autocomplete"));
@@ -90,7 +90,7 @@ public abstract class AccountPageTests(AppFixture app)
     {
         var browser = app.Browser();
         var phone = NextPhone();
-        var codeStep = await Html(await Submit(browser, await Page(browser, "/signin"), "#phone-form", new() { ["phone"] = phone }), HttpStatusCode.OK);
+        var codeStep = await Html(await Submit(browser, await Page(browser, "/signin"), "#phone-form", new() { ["phone"] = phone, ["agree"] = "true" }), HttpStatusCode.OK);
         var wrong = app.Sms.LastCodeFor(phone) == "000000" ? "111111" : "000000";
 
         var again = await Html(await Submit(browser, codeStep, "#code-form", new() { ["code"] = wrong }), HttpStatusCode.OK);
@@ -112,7 +112,7 @@ public abstract class AccountPageTests(AppFixture app)
     public async Task A_malformed_phone_is_shown_at_the_phone_field_and_kept()
     {
         var browser = app.Browser();
-        var page = await Html(await Submit(browser, await Page(browser, "/signin"), "#phone-form", new() { ["phone"] = "12345" }), HttpStatusCode.OK);
+        var page = await Html(await Submit(browser, await Page(browser, "/signin"), "#phone-form", new() { ["phone"] = "12345", ["agree"] = "true" }), HttpStatusCode.OK);
         Assert.StartsWith("手机号码格式不正确", Text(page, "#phone-form #phone-error"), StringComparison.Ordinal);
         Assert.Equal("12345", page.QuerySelector("input#phone")!.GetAttribute("value"));
         Assert.Equal("phone-hint phone-error", page.QuerySelector("input#phone")!.GetAttribute("aria-describedby"));
@@ -124,7 +124,7 @@ public abstract class AccountPageTests(AppFixture app)
     {
         var browser = app.Browser();
         var phone = NextPhone();
-        var codeStep = await Html(await Submit(browser, await Page(browser, "/signin"), "#phone-form", new() { ["phone"] = phone }), HttpStatusCode.OK);
+        var codeStep = await Html(await Submit(browser, await Page(browser, "/signin"), "#phone-form", new() { ["phone"] = phone, ["agree"] = "true" }), HttpStatusCode.OK);
 
         var resend = await Submit(browser, codeStep, "#resend-form");
         var waiting = await Html(resend, HttpStatusCode.TooManyRequests);
@@ -132,7 +132,7 @@ public abstract class AccountPageTests(AppFixture app)
         Assert.Contains("60 秒", Text(waiting, "#resend-error"), StringComparison.Ordinal);
         Assert.NotNull(waiting.QuerySelector("#code-form")); // the code already sent can still be entered
 
-        var fromStart = await Submit(browser, await Page(browser, "/signin"), "#phone-form", new() { ["phone"] = phone });
+        var fromStart = await Submit(browser, await Page(browser, "/signin"), "#phone-form", new() { ["phone"] = phone, ["agree"] = "true" });
         Assert.Contains("60 秒", Text(await Html(fromStart, HttpStatusCode.TooManyRequests), "#phone-error"), StringComparison.Ordinal);
     }
 
@@ -141,7 +141,7 @@ public abstract class AccountPageTests(AppFixture app)
     {
         var browser = app.Browser();
         var phone = NextPhone();
-        var codeStep = await Html(await Submit(browser, await Page(browser, "/signin"), "#phone-form", new() { ["phone"] = phone }), HttpStatusCode.OK);
+        var codeStep = await Html(await Submit(browser, await Page(browser, "/signin"), "#phone-form", new() { ["phone"] = phone, ["agree"] = "true" }), HttpStatusCode.OK);
         app.Time.Advance(TimeSpan.FromMinutes(6));
         var expired = await Html(await Submit(browser, codeStep, "#code-form", new() { ["code"] = app.Sms.LastCodeFor(phone) }), HttpStatusCode.OK);
         Assert.Equal("验证码已失效或已使用，请重新获取。", Text(expired, "#code-error"));
@@ -208,7 +208,7 @@ public abstract class AccountPageTests(AppFixture app)
         Assert.Null(verify.QuerySelector("#face-start-form")); // the face check needs L2 first
         AssertAccessibleForms(verify);
 
-        var done = await Submit(browser, verify, "#id-form", new() { ["name"] = person.Name, ["idNumber"] = person.IdNumber });
+        var done = await Submit(browser, verify, "#id-form", new() { ["consent"] = TestConsents.Version, ["name"] = person.Name, ["idNumber"] = person.IdNumber });
         Assert.Equal("/me?verified=L2", Location(done));
         var me = await Page(browser, "/me?verified=L2");
         Assert.NotNull(me.QuerySelector("#verified-notice"));
@@ -230,18 +230,18 @@ public abstract class AccountPageTests(AppFixture app)
         var person = NextPerson();
         var verify = await Page(browser, "/me/verify");
 
-        var mismatch = await Html(await Submit(browser, verify, "#id-form", new() { ["name"] = person.Name + "甲", ["idNumber"] = person.IdNumber }), HttpStatusCode.OK);
+        var mismatch = await Html(await Submit(browser, verify, "#id-form", new() { ["consent"] = TestConsents.Version, ["name"] = person.Name + "甲", ["idNumber"] = person.IdNumber }), HttpStatusCode.OK);
         Assert.Equal("姓名与身份证号码不匹配，请核对后重试。", Text(mismatch, "#id-form #name-error"));
         Assert.Null(mismatch.QuerySelector("#idNumber-error"));
         AssertAccessibleForms(mismatch);
 
-        var checksum = await Html(await Submit(browser, mismatch, "#id-form", new() { ["name"] = person.Name, ["idNumber"] = "110105194912310021" }), HttpStatusCode.OK);
+        var checksum = await Html(await Submit(browser, mismatch, "#id-form", new() { ["consent"] = TestConsents.Version, ["name"] = person.Name, ["idNumber"] = "110105194912310021" }), HttpStatusCode.OK);
         Assert.Equal("身份证号码校验位不正确，请核对是否输错。", Text(checksum, "#id-form #idNumber-error"));
         Assert.Null(checksum.QuerySelector("#name-error"));
         Assert.Equal(person.Name, checksum.QuerySelector("input#name")!.GetAttribute("value"));
         AssertAccessibleForms(checksum);
 
-        var empty = await Html(await Submit(browser, checksum, "#id-form", new() { ["name"] = " ", ["idNumber"] = person.IdNumber }), HttpStatusCode.OK);
+        var empty = await Html(await Submit(browser, checksum, "#id-form", new() { ["consent"] = TestConsents.Version, ["name"] = " ", ["idNumber"] = person.IdNumber }), HttpStatusCode.OK);
         Assert.StartsWith("请填写与身份证一致的姓名", Text(empty, "#name-error"), StringComparison.Ordinal);
         Assert.Equal("L1", empty.QuerySelector("#current-level")!.GetAttribute("data-level"));
     }
@@ -379,7 +379,7 @@ public abstract class AccountPageTests(AppFixture app)
         // Verification keeps the guide as the way back.
         var verify = await Page(browser, start.GetAttribute("href")!);
         var person = NextPerson();
-        var done = await Submit(browser, verify, "#id-form", new() { ["name"] = person.Name, ["idNumber"] = person.IdNumber });
+        var done = await Submit(browser, verify, "#id-form", new() { ["consent"] = TestConsents.Version, ["name"] = person.Name, ["idNumber"] = person.IdNumber });
         Assert.Equal("/me?verified=L2&returnUrl=" + Uri.EscapeDataString(Guide), Location(done));
         var me = await Page(browser, Location(done));
         Assert.Equal(Guide, me.QuerySelector("#continue")!.GetAttribute("href"));
@@ -402,11 +402,11 @@ public abstract class AccountPageTests(AppFixture app)
         Assert.Equal("Mobile number", Text(page, "label[for=phone]"));
         Assert.Equal("Send me a code", Text(page, "#phone-form button"));
 
-        var error = await Html(await Submit(browser, page, "#phone-form", new() { ["phone"] = "12345" }), HttpStatusCode.OK);
+        var error = await Html(await Submit(browser, page, "#phone-form", new() { ["phone"] = "12345", ["agree"] = "true" }), HttpStatusCode.OK);
         Assert.StartsWith("The phone number is not valid", Text(error, "#phone-error"), StringComparison.Ordinal);
 
         var phone = NextPhone();
-        var codeStep = await Html(await Submit(browser, page, "#phone-form", new() { ["phone"] = phone }), HttpStatusCode.OK);
+        var codeStep = await Html(await Submit(browser, page, "#phone-form", new() { ["phone"] = phone, ["agree"] = "true" }), HttpStatusCode.OK);
         Assert.Equal("Code", Text(codeStep, "label[for=code]"));
         var wrong = await Html(await Submit(browser, codeStep, "#code-form", new() { ["code"] = "12" }), HttpStatusCode.OK);
         Assert.Equal("The code is six digits.", Text(wrong, "#code-error"));

@@ -84,12 +84,12 @@ public abstract class IdentityMatrixTests(AppFixture app) : IAsyncLifetime
     private async Task<string> Otp(HttpClient client, string phone)
     {
         (await client.PostAsJsonAsync("/api/auth/otp", new { phone })).EnsureSuccessStatusCode();
-        var verified = await (await client.PostAsJsonAsync("/api/auth/otp/verify", new { phone, code = app.Sms.LastCodeFor(phone) })).Json();
+        var verified = await (await client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code = app.Sms.LastCodeFor(phone) })).Json();
         return verified.GetProperty("accessToken").GetString()!;
     }
 
     private static async Task<string> Password(HttpClient client, string phone, string password) =>
-        (await (await client.PostAsJsonAsync("/api/auth/password", new { phone, password })).Json()).GetProperty("accessToken").GetString()!;
+        (await (await client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone, password })).Json()).GetProperty("accessToken").GetString()!;
 
     private async Task<HttpStatusCode> Send(Who who, HttpMethod method, string path, object? body = null)
     {

@@ -14,7 +14,7 @@ public abstract class KeyRingTests(AppFixture app)
         var client = app.Client();
         var phone = "139" + "87654321";
         (await client.PostAsJsonAsync("/api/auth/otp", new { phone })).EnsureSuccessStatusCode();
-        (await client.PostAsJsonAsync("/api/auth/otp/verify", new { phone, code = app.Sms.LastCodeFor(phone) })).EnsureSuccessStatusCode();
+        (await client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code = app.Sms.LastCodeFor(phone) })).EnsureSuccessStatusCode();
 
         await using var scope = app.App.Services.CreateAsyncScope();
         var keys = await scope.ServiceProvider.GetRequiredService<CityDbContext>().DataProtectionKeys.AsNoTracking().ToListAsync();

@@ -45,6 +45,14 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
         return client;
     }
 
+    /// <summary>An API client that sends <paramref name="token"/> as its bearer token.</summary>
+    public HttpClient BearerClient(string token)
+    {
+        var client = Client();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
     /// <summary>
     /// A client that acts like a browser without JavaScript: it keeps its cookies (session, antiforgery, language) and
     /// does not follow redirects, so a test reads each Location and follows it by hand (see <see cref="HtmlForms"/>).
@@ -52,13 +60,13 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
     public HttpClient Browser() => App.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
     /// <summary>
-    /// Signs in by code through the two forms of <paramref name="signInUrl"/>: the phone form, then the code form with the
-    /// code texted to <paramref name="phone"/>. Returns where the code form sent the browser.
+    /// Signs in by code through the two forms of <paramref name="signInUrl"/>: the phone form (agreeing to the user agreement and
+    /// privacy policy), then the code form with the code texted to <paramref name="phone"/>. Returns where the code form sent the browser.
     /// </summary>
     public async Task<string> SignIn(HttpClient browser, string phone, string signInUrl = "/signin")
     {
         var start = await HtmlForms.Page(browser, signInUrl);
-        var sent = await HtmlForms.Html(await HtmlForms.Submit(browser, start, "#phone-form", new() { ["phone"] = phone }), HttpStatusCode.OK);
+        var sent = await HtmlForms.Html(await HtmlForms.Submit(browser, start, "#phone-form", new() { ["phone"] = phone, ["agree"] = "true" }), HttpStatusCode.OK);
         return HtmlForms.Location(await HtmlForms.Submit(browser, sent, "#code-form", new() { ["code"] = Sms.LastCodeFor(phone) }));
     }
 

@@ -147,6 +147,7 @@ public static class HtmlForms
     {
         var fields = form.QuerySelectorAll("input[name]").OfType<IHtmlInputElement>()
             .Where(i => i.Type is not ("file" or "submit"))
+            .Where(i => i.Type is not ("checkbox" or "radio") || i.IsChecked) // as a browser: an unticked box is not sent
             .Where(i => withToken || i.Name != AntiforgeryField)
             .Select(i => KeyValuePair.Create(i.Name!, i.Value))
             .Concat(form.QuerySelectorAll("select[name]").OfType<IHtmlSelectElement>().Select(s => KeyValuePair.Create(s.Name!, s.Value ?? string.Empty)))

@@ -4,6 +4,7 @@ using CityService.Core.Catalog;
 using CityService.Core.Common;
 using CityService.Core.Identity;
 using CityService.Core.Identity.Clients;
+using CityService.Core.Identity.Consent;
 using CityService.Core.Identity.SignIn;
 using CityService.Core.Identity.Staff;
 using CityService.Core.Identity.Verification;
@@ -131,6 +132,7 @@ public abstract class SchemaTests(StorageProvider provider) : IAsyncLifetime
             AccountSession.Open(account, SessionKind.Api, SignInMethod.Code, client.Id, "Mozilla/5.0 (Android) Chrome/120", now, TimeSpan.FromHours(1)),
             new UsedAssertion(client.Id, "jti-1", now),
             StaffInvitation.Issue("990100", "PSB", StaffRole.Approver, "phone-index-2", "phone-cipher-2", account.Id, now),
+            ConsentRecord.Give(account.Id, ConsentKind.SensitiveIdentity, "2026.1", ConsentChannel.Api, now),
             ClientLimitHit.Record("code", "client-index", now),
             Activator.CreateInstance(typeof(SignInLockout), nonPublic: true)!,
         ];

@@ -72,6 +72,13 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
         return OtpChallenge.Lifetime;
     }
 
+    /// <summary>How long until the phone may ask for another code, from its stored challenges (null: it may now).</summary>
+    public async Task<TimeSpan?> NextCodeWaitAsync(string? phoneInput, CancellationToken ct)
+    {
+        var phone = PhoneNumber.Parse(phoneInput);
+        return phone.IsOk ? await PhoneWaitAsync(protector.BlindIndex(phone.Value.Value, "phone"), time.GetUtcNow(), ct) : null;
+    }
+
     /// <summary>How long the phone must wait for its next code (one a minute, <see cref="PhonePerHour"/> an hour), or null.</summary>
     private async Task<TimeSpan?> PhoneWaitAsync(string phoneIndex, DateTimeOffset now, CancellationToken ct)
     {

@@ -8,7 +8,7 @@ namespace CityService.Core.Identity.Verification;
 /// Raises a citizen's assurance level through the population registry: name + ID number (L2), then a live face
 /// bound to a single-use challenge (L3). Tries are limited per day; every check is audited without personal data.
 /// </summary>
-public sealed class IdentityVerificationService(CityDbContext db, PersonalDataProtector protector, IPopulationRegistry registry, TimeProvider time)
+public sealed class IdentityVerificationService(CityDbContext db, PersonalDataProtector protector, IPopulationRegistry registry, Consent.ConsentService consents, TimeProvider time)
 {
     public const int IdTriesPerDay = 5;
     public const int FaceTriesPerDay = 3;
@@ -38,6 +38,11 @@ public sealed class IdentityVerificationService(CityDbContext db, PersonalDataPr
             // An identity, once confirmed, is not swapped for another (that would carry a face match over to someone else).
             return new Error(ErrorKind.Conflict, IdentityErrors.Verification.AlreadyVerified, new(
                 "您的身份已核验，不能更换为其他身份证号码。如信息有误请联系客服。", "Your identity is already verified and cannot be changed to another ID number. Contact support if it is wrong."), "idNumber");
+        }
+
+        if (!await consents.HasSensitiveAsync(accountId, ct))
+        {
+            return consents.SensitiveRequired; // PIPL art. 29: the ID number goes nowhere without separate consent
         }
 
         if (await TooManyTries(accountId, VerificationKind.IdNumber, IdTriesPerDay, now, ct) is { } limited)
@@ -105,6 +110,11 @@ public sealed class IdentityVerificationService(CityDbContext db, PersonalDataPr
         if (account.AssuranceLevel < AssuranceLevel.L2 || account.IdNumberCipher is null)
         {
             return AssuranceRequirement.Missing(AssuranceLevel.L2, account.AssuranceLevel);
+        }
+
+        if (!await consents.HasSensitiveAsync(accountId, ct))
+        {
+            return consents.SensitiveRequired;
         }
 
         var prepared = Photo.Prepare(upload);

@@ -35,6 +35,33 @@ public abstract class AccountPageModel : PageModel
         base.OnPageHandlerExecuting(context);
     }
 
+    /// <summary>
+    /// True on a page marked <c>[IgnoreAntiforgeryToken]</c> that checks the token itself, before any handler runs: an
+    /// expired or missing token (a form left open too long, or opened before signing in or out) is answered by the page
+    /// (<see cref="FormExpiredAsync"/>) with 400, the message in the form's error summary and a fresh token, instead of the
+    /// generic error page. The check is the framework's own (<c>IAntiforgery</c>); only the answer differs.
+    /// </summary>
+    protected virtual bool ChecksFormToken => false;
+
+    /// <summary>The page to show after an expired form (by default the page as its GET shows it, the posted values kept).</summary>
+    protected virtual Task<IActionResult> FormExpiredAsync() => Task.FromResult<IActionResult>(Page());
+
+    public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
+    {
+        if (ChecksFormToken && HttpMethods.IsPost(Request.Method)
+            && !await HttpContext.RequestServices.GetRequiredService<Microsoft.AspNetCore.Antiforgery.IAntiforgery>().IsRequestValidAsync(HttpContext))
+        {
+            OnPageHandlerExecuting(context);
+            Errors.Add(new Core.Common.Error(ErrorKind.Invalid, "form.expired", new(
+                "表单已过期（页面打开时间较长，或登录状态已变化），请检查后重新提交。", "The form expired (the page was open for a long time, or you signed in or out meanwhile); please check it and send it again.")));
+            context.Result = await FormExpiredAsync();
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        await base.OnPageHandlerExecutionAsync(context, next);
+    }
+
     /// <summary>The signed-in citizen's account, or null when it is gone. (The citizen policy has already checked that the
     /// session's security stamp is current.)</summary>
     protected async Task<Core.Identity.Account?> CitizenAsync(CityDbContext db, CancellationToken ct)

@@ -1,4 +1,5 @@
 using CityService.Core.Identity;
+using CityService.Core.Identity.Consent;
 using CityService.Core.Identity.Staff;
 using CityService.Core.Storage;
 using CityService.RegistrySimulator;
@@ -38,6 +39,7 @@ public static class DemoAccounts
         var protector = scope.ServiceProvider.GetRequiredService<PersonalDataProtector>();
         var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow();
         var hasher = new PasswordHasher<Account>();
+        var documents = scope.ServiceProvider.GetRequiredService<ConsentDocuments>();
         var accounts = new Account[All.Length];
         for (var i = 0; i < All.Length; i++)
         {
@@ -58,6 +60,9 @@ public static class DemoAccounts
                 var person = SimulatedPersons.All[index];
                 account.ConfirmIdentity(protector.Encrypt(person.Name, "name"), protector.BlindIndex(person.IdNumber, "id-number"),
                     protector.Encrypt(person.IdNumber, "id-number"), "DEMO-SEED", now);
+
+                // A verified demo citizen has given the separate consent that verification needs, as a real one would have.
+                db.Add(ConsentRecord.Give(account.Id, ConsentKind.SensitiveIdentity, documents.Privacy, ConsentChannel.Page, now));
             }
 
             if (demo.Role is { } role)

@@ -5,6 +5,7 @@ using CityService.Core.Identity.SignIn;
 using CityService.Core.Identity.Verification;
 using CityService.Core.Storage;
 using CityService.Web.Features.Identity.Clients;
+using CityService.Web.Features.Identity.Consent;
 using CityService.Web.Features.Identity.SignIn;
 using CityService.Web.Features.Identity.Staff;
 using CityService.Web.Features.Identity.Verification;
@@ -43,6 +44,7 @@ public static class IdentitySetup
         services.AddSingleton<PersonalDataProtector>();
         builder.AddSignIn();
         builder.AddVerification();
+        builder.AddConsents();
         builder.AddClients();
         builder.AddStaff();
 
@@ -116,6 +118,7 @@ public static class IdentitySetup
         app.MapSignIn();
         app.MapSessions();
         app.MapVerification();
+        app.MapConsents();
         app.MapClients();
         app.MapClientAdmin();
         app.MapStaff();

@@ -108,7 +108,7 @@ public abstract class ApiClientTests(AppFixture app) : IAsyncLifetime
     {
         app.Time.Advance(OtpService.PhoneInterval); // one code a minute per phone
         (await _client.PostAsync("/api/auth/otp", JsonContent(new { phone }))).EnsureSuccessStatusCode();
-        var own = await (await _client.PostAsync("/api/auth/otp/verify", JsonContent(new { phone, code = app.Sms.LastCodeFor(phone) }))).Json();
+        var own = await (await _client.PostAsync("/api/auth/otp/verify", JsonContent(new { agreed = TestConsents.Agreed, phone, code = app.Sms.LastCodeFor(phone) }))).Json();
         return own.GetProperty("accessToken").GetString()!;
     }
 
@@ -232,7 +232,7 @@ public abstract class ApiClientTests(AppFixture app) : IAsyncLifetime
     {
         var phone = Phone(_suffix + "4");
         (await Link(Assertion("u4-" + _suffix, phone))).EnsureSuccessStatusCode();
-        await (await _client.PostAsync("/api/auth/otp/verify", JsonContent(new { phone, code = app.Sms.LastCodeFor(phone) })))
+        await (await _client.PostAsync("/api/auth/otp/verify", JsonContent(new { agreed = TestConsents.Agreed, phone, code = app.Sms.LastCodeFor(phone) })))
             .AssertProblem(HttpStatusCode.BadRequest, "code");
     }
 

@@ -13,7 +13,7 @@ public abstract class ClientAdminTests(AppFixture app)
 
     private async Task<HttpClient> Operator()
     {
-        var token = (await (await _client.PostAsJsonAsync("/api/auth/password", new { phone = "13700000001", password = "demo-operator-1" })).Json())
+        var token = (await (await _client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone = "13700000001", password = "demo-operator-1" })).Json())
             .GetProperty("accessToken").GetString();
         var client = app.Client();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);

@@ -29,7 +29,7 @@ public abstract class SessionTests(AppFixture app)
 
         app.Time.Advance(TimeSpan.FromSeconds(61));
         (await client.PostAsJsonAsync("/api/auth/otp", new { phone })).EnsureSuccessStatusCode();
-        var verified = await (await client.PostAsJsonAsync("/api/auth/otp/verify", new { phone, code = app.Sms.LastCodeFor(phone) })).Json();
+        var verified = await (await client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code = app.Sms.LastCodeFor(phone) })).Json();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", verified.GetProperty("accessToken").GetString());
         return client;
     }
@@ -45,7 +45,7 @@ public abstract class SessionTests(AppFixture app)
     {
         var browser = app.Browser();
         app.Time.Advance(TimeSpan.FromSeconds(61));
-        var sent = await Html(await Submit(browser, await Page(browser, "/signin"), "#phone-form", new() { ["phone"] = phone }), HttpStatusCode.OK);
+        var sent = await Html(await Submit(browser, await Page(browser, "/signin"), "#phone-form", new() { ["phone"] = phone, ["agree"] = "true" }), HttpStatusCode.OK);
         var signedIn = await Submit(browser, sent, "#code-form", new() { ["code"] = app.Sms.LastCodeFor(phone) });
         Assert.Equal("/me", Location(signedIn));
         var cookie = signedIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("cs-session=", StringComparison.Ordinal)).Split(';')[0];
@@ -226,7 +226,7 @@ public abstract class SessionTests(AppFixture app)
     public async Task Staff_sessions_end_on_sign_out_too()
     {
         var staff = app.Client();
-        var token = (await (await staff.PostAsJsonAsync("/api/auth/password", new { phone = "13900000001", password = "demo-clerk-1" })).Json())
+        var token = (await (await staff.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone = "13900000001", password = "demo-clerk-1" })).Json())
             .GetProperty("accessToken").GetString();
         staff.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         Assert.Equal(HttpStatusCode.OK, (await staff.GetAsync("/api/staff/me")).StatusCode);

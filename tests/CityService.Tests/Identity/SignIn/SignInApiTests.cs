@@ -23,7 +23,7 @@ public abstract class SignInApiTests(AppFixture app)
     private async Task<string> SignIn(string phone, string? typed = null)
     {
         (await _client.PostAsJsonAsync("/api/auth/otp", new { phone = typed ?? phone })).EnsureSuccessStatusCode();
-        var verified = await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { phone = typed ?? phone, code = app.Sms.LastCodeFor(phone) })).Json();
+        var verified = await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone = typed ?? phone, code = app.Sms.LastCodeFor(phone) })).Json();
         Assert.Equal("Bearer", verified.GetProperty("tokenType").GetString());
         return verified.GetProperty("accessToken").GetString()!;
     }
@@ -43,7 +43,7 @@ public abstract class SignInApiTests(AppFixture app)
         Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
         Assert.Equal(300, (await sent.Json()).GetProperty("expiresInSeconds").GetInt32());
 
-        var verified = await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { phone, code = app.Sms.LastCodeFor(phone) })).Json();
+        var verified = await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code = app.Sms.LastCodeFor(phone) })).Json();
         var me = await Me(verified.GetProperty("accessToken").GetString()!);
         Assert.Equal("L1", me.GetProperty("assuranceLevel").GetString());
         Assert.Equal(phone[..3] + "****" + phone[^4..], me.GetProperty("phoneMasked").GetString());
@@ -94,7 +94,7 @@ public abstract class SignInApiTests(AppFixture app)
     public async Task A_malformed_phone_is_a_400_naming_the_phone(string phone)
     {
         await (await _client.PostAsJsonAsync("/api/auth/otp", new { phone })).AssertProblem(HttpStatusCode.BadRequest, "phone", "phone.malformed");
-        await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { phone, code = "123456" })).AssertProblem(HttpStatusCode.BadRequest, "phone");
+        await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code = "123456" })).AssertProblem(HttpStatusCode.BadRequest, "phone");
     }
 
     [Fact]
@@ -132,14 +132,14 @@ public abstract class SignInApiTests(AppFixture app)
         (await _client.PostAsJsonAsync("/api/auth/otp", new { phone })).EnsureSuccessStatusCode();
         var right = app.Sms.LastCodeFor(phone);
         var wrong = right == "000000" ? "111111" : "000000";
-        var first = await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { phone, code = wrong })).AssertProblem(HttpStatusCode.BadRequest, "code", "otp.wrong");
+        var first = await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code = wrong })).AssertProblem(HttpStatusCode.BadRequest, "code", "otp.wrong");
         Assert.Contains("4", first.GetProperty("messages").GetProperty("en").GetString(), StringComparison.Ordinal);
         for (var i = 0; i < 4; i++)
         {
-            await _client.PostAsJsonAsync("/api/auth/otp/verify", new { phone, code = wrong });
+            await _client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code = wrong });
         }
 
-        await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { phone, code = right })).AssertProblem(HttpStatusCode.BadRequest, "code", "otp.attempts-exhausted");
+        await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code = right })).AssertProblem(HttpStatusCode.BadRequest, "code", "otp.attempts-exhausted");
     }
 
     [Fact]
@@ -149,8 +149,8 @@ public abstract class SignInApiTests(AppFixture app)
         (await _client.PostAsJsonAsync("/api/auth/otp", new { phone })).EnsureSuccessStatusCode();
         var right = app.Sms.LastCodeFor(phone);
         var guesses = Enumerable.Range(0, 30).Select(i => ((int.Parse(right, System.Globalization.CultureInfo.InvariantCulture) + 1 + i) % 1_000_000).ToString("000000", System.Globalization.CultureInfo.InvariantCulture));
-        await Task.WhenAll(guesses.Select(code => app.Client().PostAsJsonAsync("/api/auth/otp/verify", new { phone, code })));
-        await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { phone, code = right })).AssertProblem(HttpStatusCode.BadRequest, "code", "otp.attempts-exhausted");
+        await Task.WhenAll(guesses.Select(code => app.Client().PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code })));
+        await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code = right })).AssertProblem(HttpStatusCode.BadRequest, "code", "otp.attempts-exhausted");
     }
 
     [Fact]
@@ -168,12 +168,12 @@ public abstract class SignInApiTests(AppFixture app)
         var phone = NewPhone();
         await SignIn(phone);
         var used = app.Sms.LastCodeFor(phone);
-        await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { phone, code = used })).AssertProblem(HttpStatusCode.BadRequest, "code", "otp.expired");
+        await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code = used })).AssertProblem(HttpStatusCode.BadRequest, "code", "otp.expired");
 
         app.Time.Advance(TimeSpan.FromMinutes(2));
         (await _client.PostAsJsonAsync("/api/auth/otp", new { phone })).EnsureSuccessStatusCode();
         app.Time.Advance(TimeSpan.FromMinutes(5));
-        await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { phone, code = app.Sms.LastCodeFor(phone) })).AssertProblem(HttpStatusCode.BadRequest, "code", "otp.expired");
+        await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code = app.Sms.LastCodeFor(phone) })).AssertProblem(HttpStatusCode.BadRequest, "code", "otp.expired");
     }
 
     [Theory]
@@ -183,7 +183,7 @@ public abstract class SignInApiTests(AppFixture app)
     [InlineData("")]
     public async Task A_malformed_code_is_a_400_naming_the_code(string code)
     {
-        await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { phone = NewPhone(), code })).AssertProblem(HttpStatusCode.BadRequest, "code", "otp.malformed");
+        await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone = NewPhone(), code })).AssertProblem(HttpStatusCode.BadRequest, "code", "otp.malformed");
     }
 
     [Theory]
@@ -265,23 +265,23 @@ public abstract class SignInApiTests(AppFixture app)
         Assert.Equal(HttpStatusCode.NoContent, (await session.PutAsJsonAsync("/api/me/password", new { password = "a-good-passw0rd" })).StatusCode);
         Assert.True((await (await session.GetAsync("/api/me")).Json()).GetProperty("hasPassword").GetBoolean());
 
-        var signedIn = await (await _client.PostAsJsonAsync("/api/auth/password", new { phone, password = "a-good-passw0rd" })).Json();
+        var signedIn = await (await _client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone, password = "a-good-passw0rd" })).Json();
         Assert.False(string.IsNullOrEmpty(signedIn.GetProperty("accessToken").GetString()));
 
         for (var i = 0; i < 5; i++)
         {
-            await (await _client.PostAsJsonAsync("/api/auth/password", new { phone, password = "wrong-passw0rd" })).AssertProblem(HttpStatusCode.BadRequest, "password", "auth.password-invalid");
+            await (await _client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone, password = "wrong-passw0rd" })).AssertProblem(HttpStatusCode.BadRequest, "password", "auth.password-invalid");
         }
 
-        await (await _client.PostAsJsonAsync("/api/auth/password", new { phone, password = "a-good-passw0rd" })).AssertProblem(HttpStatusCode.TooManyRequests, code: "auth.locked-out");
+        await (await _client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone, password = "a-good-passw0rd" })).AssertProblem(HttpStatusCode.TooManyRequests, code: "auth.locked-out");
 
         // Parallel wrong passwords after the lock ends are bounded too: the right one is refused afterwards.
         app.Time.Advance(TimeSpan.FromMinutes(16));
-        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => app.Client().PostAsJsonAsync("/api/auth/password", new { phone, password = "wrong-passw0rd" })));
-        await (await _client.PostAsJsonAsync("/api/auth/password", new { phone, password = "a-good-passw0rd" })).AssertProblem(HttpStatusCode.TooManyRequests, code: "auth.locked-out");
-        await (await _client.PostAsJsonAsync("/api/auth/password", new { phone = NewPhone(), password = "whatever1" })).AssertProblem(HttpStatusCode.BadRequest, "password", "auth.password-invalid");
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => app.Client().PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone, password = "wrong-passw0rd" })));
+        await (await _client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone, password = "a-good-passw0rd" })).AssertProblem(HttpStatusCode.TooManyRequests, code: "auth.locked-out");
+        await (await _client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone = NewPhone(), password = "whatever1" })).AssertProblem(HttpStatusCode.BadRequest, "password", "auth.password-invalid");
         app.Time.Advance(TimeSpan.FromMinutes(16));
-        Assert.Equal(HttpStatusCode.OK, (await _client.PostAsJsonAsync("/api/auth/password", new { phone, password = "a-good-passw0rd" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone, password = "a-good-passw0rd" })).StatusCode);
     }
 }
 

@@ -40,7 +40,7 @@ public abstract class SignInLimitTests(AppFixture app)
     {
         var phone = NewPhone();
         (await _client.PostAsJsonAsync("/api/auth/otp", new { phone })).EnsureSuccessStatusCode();
-        var verified = await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { phone, code = app.Sms.LastCodeFor(phone) })).Json();
+        var verified = await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code = app.Sms.LastCodeFor(phone) })).Json();
         var session = app.Client();
         session.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", verified.GetProperty("accessToken").GetString());
         Assert.Equal(HttpStatusCode.NoContent, (await session.PutAsJsonAsync("/api/me/password", new { password })).StatusCode);
@@ -70,13 +70,13 @@ public abstract class SignInLimitTests(AppFixture app)
     {
         FreshWindows();
         var phone = hasAccount ? await AccountWithPassword("a-good-passw0rd") : NewPhone();
-        var answers = await Parallel(50, _ => new { phone, password = "wrong-passw0rd" }, "/api/auth/password");
+        var answers = await Parallel(50, _ => new { agreed = TestConsents.Agreed, phone, password = "wrong-passw0rd" }, "/api/auth/password");
         Assert.Equal(5, answers.Count(a => a is { Status: HttpStatusCode.BadRequest, Code: "auth.password-invalid" }));
         Assert.Equal(45, answers.Count(a => a is { Status: HttpStatusCode.TooManyRequests, Code: "auth.locked-out" }));
 
-        await (await _client.PostAsJsonAsync("/api/auth/password", new { phone, password = "a-good-passw0rd" })).AssertProblem(HttpStatusCode.TooManyRequests, code: "auth.locked-out");
+        await (await _client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone, password = "a-good-passw0rd" })).AssertProblem(HttpStatusCode.TooManyRequests, code: "auth.locked-out");
         app.Time.Advance(TimeSpan.FromMinutes(16));
-        var after = await _client.PostAsJsonAsync("/api/auth/password", new { phone, password = "a-good-passw0rd" });
+        var after = await _client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone, password = "a-good-passw0rd" });
         if (hasAccount)
         {
             Assert.Equal(HttpStatusCode.OK, after.StatusCode);
@@ -97,14 +97,14 @@ public abstract class SignInLimitTests(AppFixture app)
         {
             for (var i = 0; i < 5; i++)
             {
-                await (await _client.PostAsJsonAsync("/api/auth/password", new { phone, password = "wrong-passw0rd" })).AssertProblem(HttpStatusCode.BadRequest, "password", "auth.password-invalid");
+                await (await _client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone, password = "wrong-passw0rd" })).AssertProblem(HttpStatusCode.BadRequest, "password", "auth.password-invalid");
             }
         }
 
         var answers = new List<(HttpStatusCode Status, string? Code, string Body, TimeSpan? RetryAfter)>();
         foreach (var phone in new[] { withAccount, withoutAccount })
         {
-            var response = await _client.PostAsJsonAsync("/api/auth/password", new { phone, password = "wrong-passw0rd" });
+            var response = await _client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone, password = "wrong-passw0rd" });
             answers.Add(await Read(response));
         }
 
@@ -120,15 +120,15 @@ public abstract class SignInLimitTests(AppFixture app)
         FreshWindows();
         var limit = AddressLimit;
         var phone = NewPhone(); // locks after five tries, so the rest cost no hashing
-        var answers = await Parallel(limit + 20, _ => new { phone, password = "wrong-passw0rd" }, "/api/auth/password");
+        var answers = await Parallel(limit + 20, _ => new { agreed = TestConsents.Agreed, phone, password = "wrong-passw0rd" }, "/api/auth/password");
         Assert.Equal(20, answers.Count(a => a is { Status: HttpStatusCode.TooManyRequests, Code: "auth.too-many" }));
         Assert.Equal(limit, answers.Count(a => a.Code is "auth.password-invalid" or "auth.locked-out"));
         Assert.All(answers.Where(a => a.Code == "auth.too-many"), a => Assert.InRange(a.RetryAfter!.Value.TotalMinutes, 0.01, 15));
 
         // Other phones from that address wait too, until the window has passed.
-        await (await _client.PostAsJsonAsync("/api/auth/password", new { phone = NewPhone(), password = "wrong-passw0rd" })).AssertProblem(HttpStatusCode.TooManyRequests, code: "auth.too-many");
+        await (await _client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone = NewPhone(), password = "wrong-passw0rd" })).AssertProblem(HttpStatusCode.TooManyRequests, code: "auth.too-many");
         app.Time.Advance(TimeSpan.FromMinutes(16));
-        await (await _client.PostAsJsonAsync("/api/auth/password", new { phone = NewPhone(), password = "wrong-passw0rd" })).AssertProblem(HttpStatusCode.BadRequest, "password", "auth.password-invalid");
+        await (await _client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone = NewPhone(), password = "wrong-passw0rd" })).AssertProblem(HttpStatusCode.BadRequest, "password", "auth.password-invalid");
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public abstract class SignInLimitTests(AppFixture app)
         var phone = NewPhone();
         (await _client.PostAsJsonAsync("/api/auth/otp", new { phone })).EnsureSuccessStatusCode();
         var code = app.Sms.LastCodeFor(phone);
-        var answers = await Parallel(20, _ => new { phone, code }, "/api/auth/otp/verify");
+        var answers = await Parallel(20, _ => new { agreed = TestConsents.Agreed, phone, code }, "/api/auth/otp/verify");
         Assert.Equal(1, answers.Count(a => a.Status == HttpStatusCode.OK));
         var losers = answers.Where(a => a.Status != HttpStatusCode.OK).ToList();
         Assert.Equal(19, losers.Count);

@@ -16,7 +16,7 @@ public abstract class StaffApiTests(AppFixture app)
 
     private async Task<HttpClient> As(string phone, string password)
     {
-        var token = (await (await _client.PostAsJsonAsync("/api/auth/password", new { phone, password })).Json()).GetProperty("accessToken").GetString();
+        var token = (await (await _client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone, password })).Json()).GetProperty("accessToken").GetString();
         var client = app.Client();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
@@ -155,7 +155,7 @@ public abstract class StaffApiTests(AppFixture app)
         var code = app.Sms.LastCodeFor(phone);
         var wrong = code == "000000" ? "111111" : "000000";
         await (await _client.PostAsJsonAsync("/api/staff/invitations/accept", new { phone, code = wrong })).AssertProblem(HttpStatusCode.BadRequest, "code");
-        await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { phone, code })).AssertProblem(HttpStatusCode.BadRequest, "code"); // not a sign-in code
+        await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code })).AssertProblem(HttpStatusCode.BadRequest, "code"); // not a sign-in code
     }
 
     [Theory]

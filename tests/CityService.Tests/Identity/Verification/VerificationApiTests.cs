@@ -24,7 +24,7 @@ public abstract class VerificationApiTests(AppFixture app)
     {
         var phone = "132" + Interlocked.Increment(ref _phone).ToString("00000000", System.Globalization.CultureInfo.InvariantCulture);
         (await _client.PostAsJsonAsync("/api/auth/otp", new { phone })).EnsureSuccessStatusCode();
-        var token = (await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { phone, code = app.Sms.LastCodeFor(phone) })).Json())
+        var token = (await (await _client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code = app.Sms.LastCodeFor(phone) })).Json())
             .GetProperty("accessToken").GetString();
         var client = app.Client();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -32,7 +32,7 @@ public abstract class VerificationApiTests(AppFixture app)
     }
 
     private static async Task<JsonElement> VerifyId(HttpClient citizen, SimulatedPerson person) =>
-        await (await citizen.PostAsJsonAsync("/api/me/verification/id", new { name = person.Name, idNumber = person.IdNumber })).Json();
+        await (await citizen.PostAsJsonAsync("/api/me/verification/id", new { consent = TestConsents.Version, name = person.Name, idNumber = person.IdNumber })).Json();
 
     private static async Task<string> Challenge(HttpClient citizen) =>
         (await (await citizen.PostAsync("/api/me/verification/face/challenge", null)).Json()).GetProperty("nonce").GetString()!;
@@ -189,7 +189,7 @@ public abstract class VerificationApiTests(AppFixture app)
     {
         var citizen = await SignedInCitizen();
         var person = NextPerson();
-        await (await citizen.PostAsJsonAsync("/api/me/verification/id", new { name = person.Name + "甲", idNumber = person.IdNumber }))
+        await (await citizen.PostAsJsonAsync("/api/me/verification/id", new { consent = TestConsents.Version, name = person.Name + "甲", idNumber = person.IdNumber }))
             .AssertProblem(HttpStatusCode.BadRequest, "name", "identity.name-mismatch");
     }
 
@@ -197,7 +197,7 @@ public abstract class VerificationApiTests(AppFixture app)
     public async Task An_id_number_the_registry_does_not_know_is_a_400()
     {
         var citizen = await SignedInCitizen();
-        await (await citizen.PostAsJsonAsync("/api/me/verification/id", new { name = "王小明", idNumber = SimulatedPersons.UnregisteredIdNumber }))
+        await (await citizen.PostAsJsonAsync("/api/me/verification/id", new { consent = TestConsents.Version, name = "王小明", idNumber = SimulatedPersons.UnregisteredIdNumber }))
             .AssertProblem(HttpStatusCode.BadRequest, "idNumber", "identity.not-registered");
     }
 
@@ -211,7 +211,7 @@ public abstract class VerificationApiTests(AppFixture app)
     public async Task Malformed_id_numbers_are_400s_with_their_own_message(string idNumber, string code)
     {
         var citizen = await SignedInCitizen();
-        await (await citizen.PostAsJsonAsync("/api/me/verification/id", new { name = "王小明", idNumber }))
+        await (await citizen.PostAsJsonAsync("/api/me/verification/id", new { consent = TestConsents.Version, name = "王小明", idNumber }))
             .AssertProblem(HttpStatusCode.BadRequest, "idNumber", code);
     }
 
@@ -222,7 +222,7 @@ public abstract class VerificationApiTests(AppFixture app)
         var first = await SignedInCitizen();
         await VerifyId(first, person);
         var second = await SignedInCitizen();
-        await (await second.PostAsJsonAsync("/api/me/verification/id", new { name = person.Name, idNumber = person.IdNumber }))
+        await (await second.PostAsJsonAsync("/api/me/verification/id", new { consent = TestConsents.Version, name = person.Name, idNumber = person.IdNumber }))
             .AssertProblem(HttpStatusCode.Conflict, "idNumber", "identity.id-number-in-use");
         Assert.Equal("L2", (await (await first.GetAsync("/api/me")).Json()).GetProperty("assuranceLevel").GetString());
     }
@@ -235,7 +235,7 @@ public abstract class VerificationApiTests(AppFixture app)
         await VerifyId(citizen, person);
         await citizen.PostAsJsonAsync("/api/me/verification/face", new { nonce = await Challenge(citizen), image = Convert.ToBase64String(person.LiveSnapshotPng()) });
         var other = NextPerson();
-        await (await citizen.PostAsJsonAsync("/api/me/verification/id", new { name = other.Name, idNumber = other.IdNumber }))
+        await (await citizen.PostAsJsonAsync("/api/me/verification/id", new { consent = TestConsents.Version, name = other.Name, idNumber = other.IdNumber }))
             .AssertProblem(HttpStatusCode.Conflict, "idNumber", "identity.already-verified");
         var me = await (await citizen.GetAsync("/api/me")).Json();
         Assert.Equal("L3", me.GetProperty("assuranceLevel").GetString());
@@ -251,10 +251,10 @@ public abstract class VerificationApiTests(AppFixture app)
         var prober = await SignedInCitizen();
         for (var i = 0; i < 5; i++)
         {
-            await (await prober.PostAsJsonAsync("/api/me/verification/id", new { name = "任意", idNumber = person.IdNumber })).AssertProblem(HttpStatusCode.Conflict);
+            await (await prober.PostAsJsonAsync("/api/me/verification/id", new { consent = TestConsents.Version, name = "任意", idNumber = person.IdNumber })).AssertProblem(HttpStatusCode.Conflict);
         }
 
-        await (await prober.PostAsJsonAsync("/api/me/verification/id", new { name = "任意", idNumber = person.IdNumber }))
+        await (await prober.PostAsJsonAsync("/api/me/verification/id", new { consent = TestConsents.Version, name = "任意", idNumber = person.IdNumber }))
             .AssertProblem(HttpStatusCode.TooManyRequests, code: "identity.too-many-tries");
     }
 
@@ -265,11 +265,11 @@ public abstract class VerificationApiTests(AppFixture app)
         var person = NextPerson();
         for (var i = 0; i < 5; i++)
         {
-            await (await citizen.PostAsJsonAsync("/api/me/verification/id", new { name = person.Name + "乙", idNumber = person.IdNumber }))
+            await (await citizen.PostAsJsonAsync("/api/me/verification/id", new { consent = TestConsents.Version, name = person.Name + "乙", idNumber = person.IdNumber }))
                 .AssertProblem(HttpStatusCode.BadRequest, "name");
         }
 
-        var limited = await citizen.PostAsJsonAsync("/api/me/verification/id", new { name = person.Name, idNumber = person.IdNumber });
+        var limited = await citizen.PostAsJsonAsync("/api/me/verification/id", new { consent = TestConsents.Version, name = person.Name, idNumber = person.IdNumber });
         await limited.AssertProblem(HttpStatusCode.TooManyRequests, code: "identity.too-many-tries");
         Assert.NotNull(limited.Headers.RetryAfter);
     }
@@ -294,7 +294,7 @@ public abstract class VerificationApiTests(AppFixture app)
     [Fact]
     public async Task Verification_and_eligibility_need_a_signed_in_citizen()
     {
-        await (await _client.PostAsJsonAsync("/api/me/verification/id", new { name = "王小明", idNumber = "11010519491231002X" })).AssertProblem(HttpStatusCode.Unauthorized);
+        await (await _client.PostAsJsonAsync("/api/me/verification/id", new { consent = TestConsents.Version, name = "王小明", idNumber = "11010519491231002X" })).AssertProblem(HttpStatusCode.Unauthorized);
         await (await _client.GetAsync("/api/regions/330100/services/TR-0001/eligibility")).AssertProblem(HttpStatusCode.Unauthorized);
     }
 

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using CityService.Core.Identity;
 using CityService.Core.Identity.Clients;
+using CityService.Core.Identity.Consent;
 using CityService.Core.Identity.SignIn;
 using CityService.Core.Storage;
 using CityService.Web.Infrastructure;
@@ -15,9 +16,12 @@ public sealed record OtpRequest(string? Phone);
 
 public sealed record OtpSent(int ExpiresInSeconds);
 
-public sealed record OtpVerifyRequest(string? Phone, string? Code);
+/// <summary>The versions of the user agreement and privacy policy the client showed and the citizen agreed to (<c>GET /api/site/policies</c>).</summary>
+public sealed record AgreedVersions(string? Terms, string? Privacy);
 
-public sealed record PasswordSignInRequest(string? Phone, string? Password);
+public sealed record OtpVerifyRequest(string? Phone, string? Code, AgreedVersions? Agreed);
+
+public sealed record PasswordSignInRequest(string? Phone, string? Password, AgreedVersions? Agreed);
 
 public sealed record ChangePhoneRequest(string? Phone, string? Code);
 
@@ -60,8 +64,8 @@ public static class SignInEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status429TooManyRequests);
         auth.MapPost("/otp", SendCode).WithName("SendSignInCode").WithSummary("Sends a 6-digit sign-in code to a phone (valid 5 minutes).");
         auth.MapPost("/password", SignInWithPassword).WithName("SignInWithPassword").Produces<AccessTokenResponse>()
-            .WithSummary("Phone + password (set after a first sign-in by code; staff accounts); 5 wrong passwords lock the phone for 15 minutes, whether or not it has an account; 60 tries per client address per 15 minutes.");
-        auth.MapPost("/otp/verify", VerifyCode).WithName("VerifySignInCode").Produces<AccessTokenResponse>().WithSummary("Checks the code and returns a bearer token for the API.");
+            .WithSummary("Phone + password, with `agreed` as for a code (set after a first sign-in by code; staff accounts); 5 wrong passwords lock the phone for 15 minutes, whether or not it has an account; 60 tries per client address per 15 minutes.");
+        auth.MapPost("/otp/verify", VerifyCode).WithName("VerifySignInCode").Produces<AccessTokenResponse>().WithSummary("Checks the code and returns a bearer token for the API. `agreed` names the current versions of the user agreement and privacy policy (GET /api/site/policies) the citizen agreed to; without them (or with old ones) the answer is 400 consent.required, listing the current versions, and the code is not used up.");
 
         var me = app.MapGroup("/api/me").WithTags("Identity").RequireAuthorization(IdentitySetup.CitizenPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
@@ -82,21 +86,33 @@ public static class SignInEndpoints
             : Problems.From(sent.Error, http);
     }
 
-    public static async Task<Results<SignInHttpResult, ProblemHttpResult>> VerifyCode(OtpVerifyRequest request, OtpService otp, TimeProvider time, HttpContext http, CancellationToken ct)
+    public static async Task<Results<SignInHttpResult, ProblemHttpResult>> VerifyCode(
+        OtpVerifyRequest request, OtpService otp, ConsentService consents, TimeProvider time, HttpContext http, CancellationToken ct)
     {
+        if (consents.CheckSignIn(request.Agreed?.Terms, request.Agreed?.Privacy) is { } refused)
+        {
+            return Problems.From(refused, http);
+        }
+
         var account = await otp.VerifyAsync(request.Phone, request.Code, ct);
         if (!account.IsOk)
         {
             return Problems.From(account.Error, http);
         }
 
+        await consents.RecordSignInAsync(account.Value.Id, ConsentChannel.Api, ct);
         var session = await http.OpenSessionAsync(account.Value, SessionKind.Api, SignInMethod.Code);
         return TypedResults.SignIn(IdentitySetup.Principal(account.Value, IdentityConstants.BearerScheme, session, codeVerifiedAt: time.GetUtcNow()), authenticationScheme: IdentityConstants.BearerScheme);
     }
 
     public static async Task<Results<SignInHttpResult, ProblemHttpResult>> SignInWithPassword(
-        PasswordSignInRequest request, PasswordSignIn passwords, HttpContext http, CancellationToken ct)
+        PasswordSignInRequest request, PasswordSignIn passwords, ConsentService consents, HttpContext http, CancellationToken ct)
     {
+        if (consents.CheckSignIn(request.Agreed?.Terms, request.Agreed?.Privacy) is { } refused)
+        {
+            return Problems.From(refused, http);
+        }
+
         var client = http.ClientAddress();
         var account = await passwords.SignInAsync(request.Phone, request.Password, client, ct);
         if (!account.IsOk)
@@ -104,6 +120,7 @@ public static class SignInEndpoints
             return Problems.From(account.Error, http);
         }
 
+        await consents.RecordSignInAsync(account.Value.Id, ConsentChannel.Api, ct);
         var session = await http.OpenSessionAsync(account.Value, SessionKind.Api, SignInMethod.Password);
         return TypedResults.SignIn(IdentitySetup.Principal(account.Value, IdentityConstants.BearerScheme, session), authenticationScheme: IdentityConstants.BearerScheme);
     }

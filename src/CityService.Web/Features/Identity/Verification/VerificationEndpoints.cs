@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using CityService.Core.Identity;
+using CityService.Core.Identity.Consent;
 using CityService.Core.Identity.Verification;
 using CityService.Web.Features.Identity.SignIn;
 using CityService.Web.Infrastructure;
@@ -8,7 +9,8 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace CityService.Web.Features.Identity.Verification;
 
-public sealed record IdVerificationRequest(string? Name, string? IdNumber);
+/// <summary><c>consent</c>: the privacy policy's version under which the citizen gave separate consent to process their ID number and face (PIPL art. 29); needed once per version.</summary>
+public sealed record IdVerificationRequest(string? Name, string? IdNumber, string? Consent = null);
 
 public sealed record FaceChallengeDto(string Nonce, DateTimeOffset ExpiresAt);
 
@@ -16,7 +18,7 @@ public sealed record FaceChallengeDto(string Nonce, DateTimeOffset ExpiresAt);
 /// The photo is base64 (line breaks allowed) of a JPEG or PNG of at most <see cref="IdentityVerificationService.MaxImageBytes"/>:
 /// a larger photo is a 413 problem naming that limit (<c>photo.too-large</c>), a body over <see cref="MaxBodyBytes"/> a 413 naming that one.
 /// </summary>
-public sealed record FaceVerificationRequest(string? Nonce, [property: Text(FaceVerificationRequest.MaxBodyBytes + 1, Core.Common.TextKind.MultiLine)] string? Image)
+public sealed record FaceVerificationRequest(string? Nonce, [property: Text(FaceVerificationRequest.MaxBodyBytes + 1, Core.Common.TextKind.MultiLine)] string? Image, string? Consent = null)
 {
     /// <summary>Room for base64 of the largest photo (4/3 of it), with line breaks.</summary>
     public const int MaxBodyBytes = 15 * 1024 * 1024;
@@ -36,7 +38,7 @@ public static class VerificationEndpoints
         var me = app.MapGroup("/api/me/verification").WithTags("Identity").RequireAuthorization(IdentitySetup.CitizenPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         me.MapPost("/id", VerifyIdNumber).WithName("VerifyIdNumber")
-            .WithSummary("Level 2: the population registry confirms name and resident ID number.");
+            .WithSummary("Level 2: the population registry confirms name and resident ID number. Needs separate consent (`consent`: the privacy policy's version), else 403 consent.sensitive-required.");
         me.MapPost("/face/challenge", StartFace).WithName("StartFaceVerification")
             .WithSummary("A single-use nonce the live photo is bound to (valid 3 minutes).");
         me.MapPost("/face", VerifyFace).WithName("VerifyFace")
@@ -46,8 +48,13 @@ public static class VerificationEndpoints
     }
 
     public static async Task<Results<Ok<ProfileDto>, ProblemHttpResult>> VerifyIdNumber(
-        IdVerificationRequest request, ClaimsPrincipal user, IdentityVerificationService verification, PersonalDataProtector protector, HttpContext http, CancellationToken ct)
+        IdVerificationRequest request, ClaimsPrincipal user, IdentityVerificationService verification, ConsentService consents, PersonalDataProtector protector, HttpContext http, CancellationToken ct)
     {
+        if (request.Consent is not null && await consents.AgreeSensitiveAsync(user.AccountId()!.Value, request.Consent, ConsentChannel.Api, ct) is { } stale)
+        {
+            return Problems.From(stale, http);
+        }
+
         var account = await verification.VerifyIdNumberAsync(user.AccountId()!.Value, request.Name, request.IdNumber, ct);
         return account.IsOk ? TypedResults.Ok(SignInEndpoints.ToProfile(account.Value, protector)) : Problems.From(account.Error, http);
     }
@@ -60,8 +67,13 @@ public static class VerificationEndpoints
     }
 
     public static async Task<Results<Ok<ProfileDto>, ProblemHttpResult>> VerifyFace(
-        FaceVerificationRequest request, ClaimsPrincipal user, IdentityVerificationService verification, PersonalDataProtector protector, HttpContext http, CancellationToken ct)
+        FaceVerificationRequest request, ClaimsPrincipal user, IdentityVerificationService verification, ConsentService consents, PersonalDataProtector protector, HttpContext http, CancellationToken ct)
     {
+        if (request.Consent is not null && await consents.AgreeSensitiveAsync(user.AccountId()!.Value, request.Consent, ConsentChannel.Api, ct) is { } stale)
+        {
+            return Problems.From(stale, http);
+        }
+
         var account = await verification.VerifyFaceAsync(user.AccountId()!.Value, request.Nonce, request.Image, ct);
         return account.IsOk ? TypedResults.Ok(SignInEndpoints.ToProfile(account.Value, protector)) : Problems.From(account.Error, http);
     }

@@ -1,5 +1,6 @@
 using CityService.Core.Common;
 using CityService.Core.Identity;
+using CityService.Core.Identity.Consent;
 using CityService.Core.Identity.Verification;
 using CityService.Core.Storage;
 using CityService.Web.Infrastructure;
@@ -18,8 +19,18 @@ namespace CityService.Web.Features.Identity.Verification;
 [Authorize(Policy = IdentitySetup.CitizenPolicy)]
 [RequestFormLimits(MultipartBodyLengthLimit = FormLimit)]
 [RequestSizeLimit(FormLimit)]
-public sealed class VerifyModel(CityDbContext db, IdentityVerificationService verification, Texts texts) : AccountPageModel
+[IgnoreAntiforgeryToken] // checked by AccountPageModel (ChecksFormToken), so an expired form gets its message in the form
+public sealed class VerifyModel(CityDbContext db, IdentityVerificationService verification, ConsentService consents, Texts texts) : AccountPageModel
 {
+    /// <summary>The separate consent to process the ID number and face (PIPL art. 29): the checkbox carries the privacy policy's version.</summary>
+    [BindProperty(Name = "consent")]
+    public string? Consent { get; set; }
+
+    /// <summary>The account has given that consent (under the current privacy policy): the forms do not ask again.</summary>
+    public bool HasConsent { get; private set; }
+
+    public string ConsentVersion => consents.Documents.Privacy;
+
     /// <summary>The largest form read; the photo itself is checked against the Core limit (<see cref="Photo.MaxBytes"/>).</summary>
     public const int FormLimit = 24 * 1024 * 1024;
 
@@ -48,6 +59,27 @@ public sealed class VerifyModel(CityDbContext db, IdentityVerificationService ve
     [BindProperty(Name = RequestInput.TooLargeQuery, SupportsGet = true)]
     public string? TooLarge { get; set; }
 
+    protected override bool ChecksFormToken => true;
+
+    /// <summary>An expired form shows the page as it is now (level, consent), with the name kept and the photo to choose again.</summary>
+    protected override async Task<IActionResult> FormExpiredAsync()
+    {
+        if (await CitizenAsync(db, HttpContext.RequestAborted) is not { } account)
+        {
+            return await SessionEndedAsync();
+        }
+
+        Level = account.AssuranceLevel;
+        HasConsent = await consents.HasSensitiveAsync(account.Id, HttpContext.RequestAborted);
+        IdNumber = null;
+        if (Level == AssuranceLevel.L2 && !string.IsNullOrEmpty(Nonce))
+        {
+            await StartChallengeAsync(account.Id, HttpContext.RequestAborted, reportErrors: false); // the old challenge may have gone with the form
+        }
+
+        return Page();
+    }
+
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         if (await CitizenAsync(db, ct) is not { } account)
@@ -56,6 +88,7 @@ public sealed class VerifyModel(CityDbContext db, IdentityVerificationService ve
         }
 
         Level = account.AssuranceLevel;
+        HasConsent = await consents.HasSensitiveAsync(account.Id, ct);
         if (TooLarge == "1" && Level == AssuranceLevel.L2)
         {
             await StartChallengeAsync(account.Id, ct);
@@ -75,6 +108,11 @@ public sealed class VerifyModel(CityDbContext db, IdentityVerificationService ve
 
         Level = account.AssuranceLevel;
         if (Level >= AssuranceLevel.L2)
+        {
+            return Page();
+        }
+
+        if (!await ConsentedAsync(account.Id, ct))
         {
             return Page();
         }
@@ -99,6 +137,7 @@ public sealed class VerifyModel(CityDbContext db, IdentityVerificationService ve
         }
 
         Level = account.AssuranceLevel;
+        HasConsent = await consents.HasSensitiveAsync(account.Id, ct);
         await StartChallengeAsync(account.Id, ct);
         return Page();
     }
@@ -112,6 +151,12 @@ public sealed class VerifyModel(CityDbContext db, IdentityVerificationService ve
         }
 
         Level = account.AssuranceLevel;
+        if (!await ConsentedAsync(account.Id, ct))
+        {
+            PhotoStep = !string.IsNullOrEmpty(Nonce);
+            return Page();
+        }
+
         if (Image is not { Length: > 0 } image)
         {
             Errors.Add("image", texts["verify.photo.missing"]);
@@ -151,6 +196,25 @@ public sealed class VerifyModel(CityDbContext db, IdentityVerificationService ve
         }
 
         return Page();
+    }
+
+    /// <summary>Consent given before, or given now with this form (recorded before anything is processed); otherwise the error at the checkbox.</summary>
+    private async Task<bool> ConsentedAsync(Guid accountId, CancellationToken ct)
+    {
+        HasConsent = await consents.HasSensitiveAsync(accountId, ct);
+        if (HasConsent)
+        {
+            return true;
+        }
+
+        if (await consents.AgreeSensitiveAsync(accountId, Consent, ConsentChannel.Page, ct) is { } refused)
+        {
+            Errors.Add(refused, "consent");
+            return false;
+        }
+
+        HasConsent = true;
+        return true;
     }
 
     private async Task StartChallengeAsync(Guid accountId, CancellationToken ct, bool reportErrors = true)

@@ -17,7 +17,14 @@ public static class CatalogSeeder
 
         var now = time.GetUtcNow();
         var data = CatalogSeedData.Load();
-        db.Departments.AddRange(data.Departments.Select(d => new Department(d.Region, d.Code, d.NameZh, d.NameEn)));
+        foreach (var d in data.Departments)
+        {
+            var department = new Department(d.Region, d.Code, d.NameZh, d.NameEn);
+            department.ListPhone(d.Phone);
+            db.Departments.Add(department);
+        }
+
+        db.ServiceHalls.AddRange(data.Halls.Select(h => new ServiceHall(h.Region, h.Code, h.Name, h.Address, h.Hours, h.Phone, h.Fields ?? [])));
         foreach (var i in data.Items)
         {
             var item = new ServiceItem(

@@ -128,7 +128,9 @@ public abstract class GuidePageTests(AppFixture app)
     [Fact]
     public async Task The_guide_reads_in_english()
     {
-        var guide = await Page(app.Client("en"), Licence);
+        var browser = app.Browser();
+        Assert.Equal(Licence, Location(await browser.GetAsync("/lang/en?returnUrl=" + Uri.EscapeDataString(Licence))));
+        var guide = await Page(browser, Licence);
         Assert.Equal("Item code: TR-0001", guide.QuerySelector("#item-code")!.TextContent.Trim());
         Assert.StartsWith("National standard item, handled by Hangzhou", guide.QuerySelector("#origin")!.TextContent.Trim(), StringComparison.Ordinal);
         Assert.EndsWith("Adjusted by Hangzhou", guide.QuerySelector("#origin")!.TextContent.Trim(), StringComparison.Ordinal);

@@ -20,7 +20,7 @@ public abstract class GuidePageTests(AppFixture app)
     private static int _phone;
     private static int _person;
 
-    private static string NextPhone() => "137" + Interlocked.Increment(ref _phone).ToString("00000000", CultureInfo.InvariantCulture);
+    private static string NextPhone() => "135" + Interlocked.Increment(ref _phone).ToString("00000000", CultureInfo.InvariantCulture);
 
     private async Task<HttpClient> Citizen(bool verified)
     {

@@ -33,7 +33,7 @@ public abstract class CatalogSeederTests(StorageProvider provider) : IAsyncLifet
         {
             // As a database seeded before V0010 looks, plus one guide a department edited since.
             await db.Database.ExecuteSqlRawAsync("UPDATE service_items SET conditions = '[]', steps = '[]', faq = '[]' WHERE code <> 'TR-0002'");
-            await db.Database.ExecuteSqlRawAsync("""UPDATE service_items SET conditions = '[{"zh":"甲","en":"A"}]', steps = '[]', faq = '[]' WHERE code = 'TR-0002'""");
+            await db.Database.ExecuteSqlRawAsync("UPDATE service_items SET conditions = {0}, steps = '[]', faq = '[]' WHERE code = 'TR-0002'", """[{"zh":"甲","en":"A"}]""");
             await db.Database.ExecuteSqlRawAsync("UPDATE departments SET phone = NULL");
             await db.Database.ExecuteSqlRawAsync("DELETE FROM service_halls");
         }

@@ -69,9 +69,9 @@ public abstract partial class CitizenJourneyTests<TSite>(TSite site)
         await Expect(html).ToHaveAttributeAsync("lang", "zh-CN");
         var guide = page.Locator("article.guide");
         await Expect(guide.GetByRole(AriaRole.Heading, new() { Name = "驾驶证期满换证", Level = 1 })).ToBeVisibleAsync();
-        await Expect(guide.Locator("dt").GetByText("申请材料", new() { Exact = true })).ToBeVisibleAsync();
+        await Expect(guide.GetByRole(AriaRole.Heading, new() { Name = "申请材料", Level = 2, Exact = true })).ToBeVisibleAsync();
         await Expect(guide.Locator("dt").GetByText("承诺办结时限", new() { Exact = true })).ToBeVisibleAsync();
-        await Expect(guide.Locator("dd").GetByText("居民身份证", new() { Exact = true })).ToBeVisibleAsync();
+        await Expect(guide.Locator("#materials li").GetByText("居民身份证", new() { Exact = true })).ToBeVisibleAsync();
         await site.ScreenshotAsync(page, "04-guide-zh");
 
         // 5. The language switch: the same guide, now in English.
@@ -82,10 +82,10 @@ public abstract partial class CitizenJourneyTests<TSite>(TSite site)
         await Expect(html).ToHaveAttributeAsync("lang", "en");
         await Expect(page).ToHaveURLAsync(guideUrl);
         await Expect(guide.GetByRole(AriaRole.Heading, new() { Name = "Driving licence renewal", Level = 1 })).ToBeVisibleAsync();
-        await Expect(guide.Locator("p.code")).ToHaveTextAsync("TR-0001");
-        await Expect(guide.Locator("dt").GetByText("Required materials", new() { Exact = true })).ToBeVisibleAsync();
+        await Expect(guide.Locator("p.code")).ToHaveTextAsync("Item code: TR-0001");
+        await Expect(guide.GetByRole(AriaRole.Heading, new() { Name = "Required materials", Level = 2, Exact = true })).ToBeVisibleAsync();
         await Expect(guide.Locator("dt").GetByText("Promised processing time", new() { Exact = true })).ToBeVisibleAsync();
-        await Expect(guide.Locator("dd").GetByText("Resident identity card", new() { Exact = true })).ToBeVisibleAsync();
+        await Expect(guide.Locator("#materials li").GetByText("Resident identity card", new() { Exact = true })).ToBeVisibleAsync();
         await Expect(languageSwitch).ToHaveTextAsync("中文");
         await site.ScreenshotAsync(page, "05-guide-en");
     }

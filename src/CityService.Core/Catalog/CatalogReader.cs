@@ -231,9 +231,13 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
         var items = await db.ServiceItems.AsNoTracking().Where(i => chain.Contains(i.RegionCode)).ToListAsync(ct);
         var overrides = await db.ServiceOverrides.AsNoTracking().Where(o => chain.Contains(o.RegionCode)).ToListAsync(ct);
         var departments = await db.Departments.AsNoTracking().Where(d => chain.Contains(d.RegionCode))
-            .ToDictionaryAsync(d => (d.RegionCode, d.Code), d => new LocalizedText(d.NameZh, d.NameEn), ct);
+            .ToDictionaryAsync(d => (d.RegionCode, d.Code), d => (Name: new LocalizedText(d.NameZh, d.NameEn), d.Phone), ct);
+        var halls = await db.ServiceHalls.AsNoTracking().Where(h => chain.Contains(h.RegionCode)).ToListAsync(ct);
 
         int Rank(string code) => chain.IndexOf(code) is var i and >= 0 ? i : int.MaxValue;
+
+        // A region with a hall for the field hides its ancestors' halls for that field, as a nearer definition hides a farther one.
+        var hallsByField = ServiceFields.Ordered.ToDictionary(f => f, f => (IReadOnlyList<HallRef>)NearestHalls(halls, f, Rank));
 
         var result = new List<EffectiveServiceItem>();
         foreach (var definition in items.GroupBy(i => i.Code, StringComparer.Ordinal).Select(g => g.MinBy(i => Rank(i.RegionCode))!))
@@ -265,21 +269,41 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
                 continue;
             }
 
-            var departmentName = departments.GetValueOrDefault(department) ?? new LocalizedText(department.Item2, department.Item2);
+            var (departmentName, departmentPhone) = departments.TryGetValue(department, out var known)
+                ? known
+                : (new LocalizedText(department.Item2, department.Item2), (string?)null);
             result.Add(new EffectiveServiceItem(
                 definition.Code,
                 definition.Field,
                 definition.RegionCode,
                 chainOverrides.Select(o => o.RegionCode).ToList(),
-                new DepartmentRef(department.Item1, department.Item2, departmentName),
+                new DepartmentRef(department.Item1, department.Item2, departmentName, departmentPhone),
                 new LocalizedText(definition.NameZh, definition.NameEn),
                 new LocalizedText(definition.DescriptionZh, definition.DescriptionEn),
                 guide,
                 definition.RequiredLevel,
-                updated));
+                updated)
+            {
+                Halls = hallsByField[definition.Field],
+            });
         }
 
         return result.OrderBy(i => i.Field).ThenBy(i => i.Code, StringComparer.Ordinal).ToList();
+    }
+
+    private static List<HallRef> NearestHalls(List<ServiceHall> halls, ServiceField field, Func<string, int> rank)
+    {
+        var nearest = halls.Where(h => h.Serves(field)).GroupBy(h => h.RegionCode).MinBy(g => rank(g.Key));
+        if (nearest is null)
+        {
+            return [];
+        }
+
+        // The department's own hall for the field first, then the general government service centre.
+        return nearest
+            .OrderBy(h => h.Fields.Count == 0 ? 1 : 0).ThenBy(h => h.Code, StringComparer.Ordinal)
+            .Select(h => new HallRef(h.RegionCode, h.Code, new(h.NameZh, h.NameEn), new(h.AddressZh, h.AddressEn), new(h.HoursZh, h.HoursEn), h.Phone))
+            .ToList();
     }
 
     private sealed record Snapshot(IReadOnlyList<EffectiveServiceItem> Items, long Generation, DateTimeOffset LoadedAt);

@@ -9,7 +9,8 @@ namespace CityService.Core.Catalog;
 public sealed record CatalogSeedData(
     IReadOnlyList<CatalogSeedData.DepartmentRow> Departments,
     IReadOnlyList<CatalogSeedData.ItemRow> Items,
-    IReadOnlyList<CatalogSeedData.OverrideRow> Overrides)
+    IReadOnlyList<CatalogSeedData.OverrideRow> Overrides,
+    IReadOnlyList<CatalogSeedData.HallRow> Halls)
 {
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
@@ -26,7 +27,16 @@ public sealed record CatalogSeedData(
             ?? throw new InvalidOperationException("catalog.json is empty.");
     }
 
-    public sealed record DepartmentRow(string Region, string Code, string NameZh, string NameEn);
+    public sealed record DepartmentRow(string Region, string Code, string NameZh, string NameEn, string? Phone = null);
+
+    public sealed record HallRow(
+        string Region,
+        string Code,
+        LocalizedText Name,
+        LocalizedText Address,
+        LocalizedText Hours,
+        string Phone,
+        IReadOnlyList<ServiceField>? Fields = null);
 
     public sealed record FeeRow(FeeKind Kind, long? Fen)
     {
@@ -51,9 +61,21 @@ public sealed record CatalogSeedData(
         IReadOnlyList<OnlineMode> Online,
         string? ExternalUrl,
         IReadOnlyList<string> Keywords,
-        AssuranceLevel? RequiredLevel = null)
+        AssuranceLevel? RequiredLevel = null,
+        IReadOnlyList<LocalizedText>? Conditions = null,
+        IReadOnlyList<LocalizedText>? Steps = null,
+        IReadOnlyList<FaqEntry>? Faq = null,
+        string? EnquiryPhone = null,
+        string? ComplaintPhone = null)
     {
-        public ServiceGuide Guide => new(Materials, Fee.ToFee(), LegalBasis, PromisedDays, Visits, Online, ExternalUrl, Keywords);
+        public ServiceGuide Guide => new(Materials, Fee.ToFee(), LegalBasis, PromisedDays, Visits, Online, ExternalUrl, Keywords)
+        {
+            Conditions = Conditions ?? [],
+            Steps = Steps ?? [],
+            Faq = Faq ?? [],
+            EnquiryPhone = EnquiryPhone,
+            ComplaintPhone = ComplaintPhone,
+        };
     }
 
     public sealed record OverrideRow(
@@ -69,8 +91,20 @@ public sealed record CatalogSeedData(
         Visits? Visits,
         IReadOnlyList<OnlineMode>? Online,
         string? ExternalUrl,
-        IReadOnlyList<string>? Keywords)
+        IReadOnlyList<string>? Keywords,
+        IReadOnlyList<LocalizedText>? Conditions = null,
+        IReadOnlyList<LocalizedText>? Steps = null,
+        IReadOnlyList<FaqEntry>? Faq = null,
+        string? EnquiryPhone = null,
+        string? ComplaintPhone = null)
     {
-        public GuidePatch Patch => new(Materials, Fee?.ToFee(), LegalBasis, PromisedDays, Visits, Online, ExternalUrl, Keywords);
+        public GuidePatch Patch => new(Materials, Fee?.ToFee(), LegalBasis, PromisedDays, Visits, Online, ExternalUrl, Keywords)
+        {
+            Conditions = Conditions,
+            Steps = Steps,
+            Faq = Faq,
+            EnquiryPhone = EnquiryPhone,
+            ComplaintPhone = ComplaintPhone,
+        };
     }
 }

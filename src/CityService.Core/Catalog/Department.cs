@@ -24,6 +24,11 @@ public sealed class Department
 
     public string NameEn { get; private set; }
 
+    /// <summary>Where citizens call with questions about the department's items (咨询电话); null when it has none of its own.</summary>
+    public string? Phone { get; private set; }
+
+    public void ListPhone(string? phone) => Phone = phone;
+
     public void Rename(string nameZh, string nameEn)
     {
         NameZh = nameZh;

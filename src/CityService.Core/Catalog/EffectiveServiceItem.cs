@@ -3,7 +3,7 @@ using CityService.Core.Identity;
 
 namespace CityService.Core.Catalog;
 
-public sealed record DepartmentRef(string RegionCode, string Code, LocalizedText Name);
+public sealed record DepartmentRef(string RegionCode, string Code, LocalizedText Name, string? Phone = null);
 
 /// <summary>A service item as a given region sees it: the nearest definition with every override down the chain applied.</summary>
 public sealed record EffectiveServiceItem(
@@ -18,6 +18,17 @@ public sealed record EffectiveServiceItem(
     AssuranceLevel RequiredLevel,
     DateTimeOffset UpdatedAt)
 {
+    /// <summary>The 12345 government service hotline, every region's complaint number unless a guide names another.</summary>
+    public const string Hotline = "12345";
+
+    /// <summary>Where to handle it in person: the halls of the nearest region (this one first) that has any for the item's field.</summary>
+    public IReadOnlyList<HallRef> Halls { get; init; } = [];
+
+    /// <summary>The guide's enquiry number, else the department's; null when neither has one.</summary>
+    public string? EnquiryPhone => Guide.EnquiryPhone ?? Department.Phone;
+
+    public string ComplaintPhone => Guide.ComplaintPhone ?? Hotline;
+
     public bool Matches(string query) =>
         Contains(Code, query) || Contains(Name.Zh, query) || Contains(Name.En, query)
         || Contains(Description.Zh, query) || Contains(Description.En, query)

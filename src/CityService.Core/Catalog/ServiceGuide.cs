@@ -29,7 +29,25 @@ public sealed record ServiceGuide(
         : this([], Fee.Free, new LocalizedText(string.Empty, string.Empty), 0, default, [], null, [])
     {
     }
+
+    /// <summary>Who may apply (受理条件), one condition per entry.</summary>
+    public IReadOnlyList<LocalizedText> Conditions { get; init; } = [];
+
+    /// <summary>What happens from applying to getting the result (办理流程), in order.</summary>
+    public IReadOnlyList<LocalizedText> Steps { get; init; } = [];
+
+    /// <summary>Questions citizens ask about this item, with the answers.</summary>
+    public IReadOnlyList<FaqEntry> Faq { get; init; } = [];
+
+    /// <summary>The enquiry number (咨询电话); null means the responsible department's.</summary>
+    public string? EnquiryPhone { get; init; }
+
+    /// <summary>The complaint number (投诉电话); null means the 12345 government service hotline.</summary>
+    public string? ComplaintPhone { get; init; }
 }
+
+/// <summary>One question of a guide's FAQ with its answer.</summary>
+public sealed record FaqEntry(LocalizedText Question, LocalizedText Answer);
 
 /// <summary>The guide fields a city or county replaces for itself and the regions below it; null keeps the inherited value.</summary>
 public sealed record GuidePatch(
@@ -48,6 +66,16 @@ public sealed record GuidePatch(
     {
     }
 
+    public IReadOnlyList<LocalizedText>? Conditions { get; init; }
+
+    public IReadOnlyList<LocalizedText>? Steps { get; init; }
+
+    public IReadOnlyList<FaqEntry>? Faq { get; init; }
+
+    public string? EnquiryPhone { get; init; }
+
+    public string? ComplaintPhone { get; init; }
+
     public ServiceGuide ApplyTo(ServiceGuide guide) => new(
         Materials ?? guide.Materials,
         Fee ?? guide.Fee,
@@ -56,7 +84,14 @@ public sealed record GuidePatch(
         Visits ?? guide.Visits,
         Online ?? guide.Online,
         ExternalUrl ?? guide.ExternalUrl,
-        Keywords ?? guide.Keywords);
+        Keywords ?? guide.Keywords)
+    {
+        Conditions = Conditions ?? guide.Conditions,
+        Steps = Steps ?? guide.Steps,
+        Faq = Faq ?? guide.Faq,
+        EnquiryPhone = EnquiryPhone ?? guide.EnquiryPhone,
+        ComplaintPhone = ComplaintPhone ?? guide.ComplaintPhone,
+    };
 }
 
 /// <summary>The columns of a guide: the same for an item's <see cref="ServiceGuide"/> and an override's <see cref="GuidePatch"/>.</summary>
@@ -80,5 +115,10 @@ public static class GuideColumns
         guide.Property<IReadOnlyList<OnlineMode>>(nameof(ServiceGuide.Online)).HasColumnName("online_modes").HasJsonConversion();
         guide.Property(nameof(ServiceGuide.ExternalUrl)).HasColumnName("external_url");
         guide.Property<IReadOnlyList<string>>(nameof(ServiceGuide.Keywords)).HasColumnName("keywords").HasJsonConversion();
+        guide.Property<IReadOnlyList<LocalizedText>>(nameof(ServiceGuide.Conditions)).HasColumnName("conditions").HasJsonConversion();
+        guide.Property<IReadOnlyList<LocalizedText>>(nameof(ServiceGuide.Steps)).HasColumnName("steps").HasJsonConversion();
+        guide.Property<IReadOnlyList<FaqEntry>>(nameof(ServiceGuide.Faq)).HasColumnName("faq").HasJsonConversion();
+        guide.Property(nameof(ServiceGuide.EnquiryPhone)).HasColumnName("enquiry_phone");
+        guide.Property(nameof(ServiceGuide.ComplaintPhone)).HasColumnName("complaint_phone");
     }
 }

@@ -26,6 +26,8 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Mic
 
     public DbSet<ServiceOverride> ServiceOverrides => Set<ServiceOverride>();
 
+    public DbSet<ServiceHall> ServiceHalls => Set<ServiceHall>();
+
     public DbSet<Account> Accounts => Set<Account>();
 
     public DbSet<OtpChallenge> OtpChallenges => Set<OtpChallenge>();

@@ -79,6 +79,91 @@ public sealed partial class CatalogSeedDataTests
     }
 
     [Fact]
+    public void Every_item_has_conditions_steps_and_faq_in_both_languages()
+    {
+        static void Bilingual(LocalizedText t, string code) =>
+            Assert.False(string.IsNullOrWhiteSpace(t.Zh) || string.IsNullOrWhiteSpace(t.En) || t.Zh == t.En, code);
+
+        Assert.All(Data.Items, i =>
+        {
+            Assert.True(i.Conditions is { Count: >= 1 }, $"{i.Code}: no conditions");
+            Assert.True(i.Steps is { Count: >= 2 }, $"{i.Code}: fewer than two steps");
+            Assert.True(i.Faq is { Count: >= 1 }, $"{i.Code}: no FAQ");
+            Assert.All(i.Conditions!, c => Bilingual(c, i.Code));
+            Assert.All(i.Steps!, s => Bilingual(s, i.Code));
+            Assert.All(i.Faq!, f =>
+            {
+                Bilingual(f.Question, i.Code);
+                Bilingual(f.Answer, i.Code);
+                Assert.EndsWith("？", f.Question.Zh, StringComparison.Ordinal);
+                Assert.EndsWith("?", f.Question.En, StringComparison.Ordinal);
+            });
+
+            // Steps do not name days or the department: overrides change those, and the guide shows them apart.
+            Assert.All(i.Steps!, s => Assert.DoesNotMatch("[0-9]+ ?个?工作日|working days", s.Zh + s.En));
+        });
+    }
+
+    [Theory]
+    [InlineData("TR-0001")] // driving licence
+    [InlineData("TR-0002")]
+    [InlineData("PO-0001")] // ID card
+    [InlineData("PO-0002")]
+    [InlineData("PO-0005")] // household registration
+    [InlineData("SS-0001")] // social security
+    [InlineData("SS-0003")]
+    [InlineData("HF-0002")] // provident fund
+    [InlineData("HF-0003")]
+    [InlineData("HF-0004")]
+    [InlineData("CA-0001")] // marriage
+    [InlineData("EE-0001")] // passport
+    [InlineData("EE-0002")]
+    [InlineData("HC-0004")] // newborn
+    [InlineData("PO-3302")]
+    public void The_most_used_items_answer_at_least_two_questions(string code)
+    {
+        var item = Data.Items.Single(i => i.Code == code);
+        Assert.True(item.Faq!.Count >= 2, $"{code}: {item.Faq.Count} questions");
+        Assert.True(item.Steps!.Count >= 3, $"{code}: {item.Steps.Count} steps");
+    }
+
+    [Fact]
+    public void Halls_belong_to_known_regions_and_cover_hangzhou_and_every_city_with_departments()
+    {
+        Assert.Equal(Data.Halls.Count, Data.Halls.Select(h => (h.Region, h.Code)).Distinct().Count());
+        Assert.All(Data.Halls, h =>
+        {
+            Assert.NotNull(Regions.Find(h.Region));
+            Assert.Matches("^[A-Z][A-Z0-9]{1,15}$", h.Code);
+            foreach (var text in new[] { h.Name, h.Address, h.Hours })
+            {
+                Assert.False(string.IsNullOrWhiteSpace(text.Zh) || string.IsNullOrWhiteSpace(text.En), $"{h.Region}/{h.Code}");
+            }
+
+            Assert.Matches("^[0-9][0-9-]{3,15}$", h.Phone);
+        });
+
+        var withHalls = Data.Halls.Select(h => h.Region).ToHashSet();
+        var hangzhouAndBelow = Regions.ChildrenOf("330100").Select(r => r.Code).Append("330100").ToList();
+        Assert.True(hangzhouAndBelow.Count > 10);
+        Assert.All(hangzhouAndBelow, code => Assert.Contains(code, withHalls));
+        var citiesWithDepartments = Data.Departments.Select(d => Regions.Find(d.Region)!)
+            .Where(r => r.IsCity || r.Level == RegionLevel.County).Select(r => r.Code).Distinct();
+        Assert.All(citiesWithDepartments, code => Assert.Contains(code, withHalls));
+    }
+
+    [Fact]
+    public void Phones_are_dialable_numbers()
+    {
+        var phones = Data.Departments.Select(d => d.Phone)
+            .Concat(Data.Items.SelectMany(i => new[] { i.EnquiryPhone, i.ComplaintPhone }))
+            .Concat(Data.Overrides.SelectMany(o => new[] { o.EnquiryPhone, o.ComplaintPhone }))
+            .OfType<string>().ToList();
+        Assert.NotEmpty(phones);
+        Assert.All(phones, p => Assert.Matches("^[0-9][0-9-]{3,15}$", p));
+    }
+
+    [Fact]
     public void Money_is_formatted_from_integer_fen_whatever_the_culture()
     {
         var saved = System.Globalization.CultureInfo.CurrentCulture;

@@ -356,7 +356,7 @@ public abstract class AccountPageTests(AppFixture app)
         Assert.Equal("L3", guide.QuerySelector("#start-level")!.GetAttribute("data-level"));
         Assert.Contains("L3", Text(guide, "#start-level"), StringComparison.Ordinal);
         var start = guide.QuerySelector("a#start")!;
-        Assert.Equal("开始办理", start.TextContent.Trim());
+        Assert.Equal("去登录", start.TextContent.Trim());
         Assert.Equal("/signin?ReturnUrl=" + Uri.EscapeDataString(Guide), start.GetAttribute("href"));
         Assert.Single(guide.QuerySelectorAll("h1"));
 
@@ -384,8 +384,8 @@ public abstract class AccountPageTests(AppFixture app)
         var me = await Page(browser, Location(done));
         Assert.Equal(Guide, me.QuerySelector("#continue")!.GetAttribute("href"));
 
-        // A service the citizen's level allows: no fake application, only a note.
-        var licence = await Page(browser, "/city/330100/services/TR-0001");
+        // A service the citizen's level allows and no other site handles: no fake application, only a note.
+        var licence = await Page(browser, "/city/330100/services/HF-0002");
         Assert.Null(licence.QuerySelector("a#start"));
         Assert.Null(licence.QuerySelector(".start form"));
         Assert.Contains("办件", Text(licence, "#start-notice"), StringComparison.Ordinal);

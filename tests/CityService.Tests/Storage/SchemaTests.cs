@@ -92,6 +92,9 @@ public abstract class SchemaTests(StorageProvider provider) : IAsyncLifetime
         var now = new DateTimeOffset(2026, 11, 22, 1, 2, 3, 456, TimeSpan.Zero);
         var region = new Region("990100", null, RegionLevel.Prefecture, "测试市", "Test City", true, new GeoPoint(30.5, 120.25), new GeoPoint(30.25, 120.5));
         var department = new Department("990100", "PSB", "测试市公安局", "Test City PSB");
+        department.ListPhone("0571-87000000");
+        var hall = new ServiceHall("990100", "CENTER", new LocalizedText("市民中心", "Citizen centre"), new LocalizedText("某路1号", "1 Some Road"),
+            new LocalizedText("工作日 9:00-17:00", "Weekdays 9:00-17:00"), "0571-1", [ServiceField.Transportation, ServiceField.Policing]);
         var guide = new ServiceGuide(
             [new LocalizedText("身份证", "ID card"), new LocalizedText("照片", "Photo")],
             Fee.Fixed(12_345),
@@ -100,7 +103,14 @@ public abstract class SchemaTests(StorageProvider provider) : IAsyncLifetime
             Visits.Once,
             [OnlineMode.Form, OnlineMode.ExternalLink],
             "https://example.org/apply",
-            ["驾驶证", "licence"]);
+            ["驾驶证", "licence"])
+        {
+            Conditions = [new LocalizedText("年满18周岁", "Aged 18 or over")],
+            Steps = [new LocalizedText("提交申请", "Apply"), new LocalizedText("领取证件", "Collect")],
+            Faq = [new FaqEntry(new LocalizedText("问", "Q"), new LocalizedText("答", "A"))],
+            EnquiryPhone = "0571-12345",
+            ComplaintPhone = "12345",
+        };
         var item = new ServiceItem("990100", "TR-9999", ServiceField.Transportation, ("990100", "PSB"),
             new LocalizedText("测试事项", "Test item"), new LocalizedText("说明", "About"), guide, now);
         item.RequireLevel(AssuranceLevel.L3, now);
@@ -108,7 +118,14 @@ public abstract class SchemaTests(StorageProvider provider) : IAsyncLifetime
         change.Disable(now);
         change.AssignTo(("990100", "PSB"), now);
         change.ChangeGuide(new GuidePatch(
-            [new LocalizedText("户口簿", "Household register")], Fee.ByBill, new LocalizedText("甲", "A"), 0, Visits.None, [OnlineMode.Form], "https://example.org/x", ["快"]), now);
+            [new LocalizedText("户口簿", "Household register")], Fee.ByBill, new LocalizedText("甲", "A"), 0, Visits.None, [OnlineMode.Form], "https://example.org/x", ["快"])
+        {
+            Conditions = [new LocalizedText("本市户籍", "Registered in the city")],
+            Steps = [new LocalizedText("预约", "Book")],
+            Faq = [new FaqEntry(new LocalizedText("问", "Q"), new LocalizedText("答", "A"))],
+            EnquiryPhone = "0571-1",
+            ComplaintPhone = "0571-2",
+        }, now);
         var partial = new ServiceOverride("990100", "TR-0002", now);
         partial.ChangeGuide(new GuidePatch(PromisedDays: 3), now); // the optional parts (fee, legal basis) stay null
 
@@ -121,7 +138,7 @@ public abstract class SchemaTests(StorageProvider provider) : IAsyncLifetime
         otp.Consume(now);
         object[] rows =
         [
-            region, department, item, change, partial, account, client, link, face, otp,
+            region, department, hall, item, change, partial, account, client, link, face, otp,
             new IdentityUserClaim<Guid> { UserId = account.Id, ClaimType = "t", ClaimValue = "v" },
             new IdentityUserLogin<Guid> { UserId = account.Id, LoginProvider = client.Id, ProviderKey = "user-1", ProviderDisplayName = "Wallet" },
             new IdentityUserToken<Guid> { UserId = account.Id, LoginProvider = "p", Name = "n", Value = "v" },

@@ -9,6 +9,15 @@ public sealed record DepartmentDto(string RegionCode, string Code, string NameZh
     public static DepartmentDto From(DepartmentRef d) => new(d.RegionCode, d.Code, d.Name.Zh, d.Name.En);
 }
 
+/// <summary>Where to handle the item in person: a service hall of the region or of the nearest region above it that has one.</summary>
+public sealed record HallDto(string RegionCode, string Code, LocalizedText Name, LocalizedText Address, LocalizedText Hours, string Phone)
+{
+    public static HallDto From(HallRef h) => new(h.RegionCode, h.Code, h.Name, h.Address, h.Hours, h.Phone);
+}
+
+/// <summary>Whom to call: the enquiry number (the guide's or the department's; null when none is listed) and the complaint number.</summary>
+public sealed record PhonesDto(string? Enquiry, string Complaint);
+
 public sealed record FeeDto(FeeKind Kind, long? Fen, string? Display)
 {
     public static FeeDto From(Fee fee) => new(fee.Kind, fee.Fen, fee.Amount?.ToString());
@@ -42,9 +51,16 @@ public sealed record GuideDto(
     Visits Visits,
     IReadOnlyList<OnlineMode> Online,
     string? ExternalUrl,
-    IReadOnlyList<string> Keywords)
+    IReadOnlyList<string> Keywords,
+    IReadOnlyList<LocalizedText> Conditions,
+    IReadOnlyList<LocalizedText> Steps,
+    IReadOnlyList<HallDto> Halls,
+    PhonesDto Phones,
+    IReadOnlyList<FaqEntry> Faq)
 {
-    public static GuideDto From(ServiceGuide g) => new(g.Materials, FeeDto.From(g.Fee), g.LegalBasis, g.PromisedDays, g.Visits, g.Online, g.ExternalUrl, g.Keywords);
+    public static GuideDto From(EffectiveServiceItem i) => new(
+        i.Guide.Materials, FeeDto.From(i.Guide.Fee), i.Guide.LegalBasis, i.Guide.PromisedDays, i.Guide.Visits, i.Guide.Online, i.Guide.ExternalUrl, i.Guide.Keywords,
+        i.Guide.Conditions, i.Guide.Steps, i.Halls.Select(HallDto.From).ToList(), new PhonesDto(i.EnquiryPhone, i.ComplaintPhone), i.Guide.Faq);
 }
 
 public sealed record ServiceDetailDto(
@@ -64,7 +80,7 @@ public sealed record ServiceDetailDto(
 {
     public static ServiceDetailDto From(string regionCode, EffectiveServiceItem i) => new(
         i.Code, regionCode, i.Field, i.Name.Zh, i.Name.En, i.Description.Zh, i.Description.En,
-        DepartmentDto.From(i.Department), GuideDto.From(i.Guide), i.RequiredLevel, i.DefinedIn, i.OverriddenIn, i.UpdatedAt);
+        DepartmentDto.From(i.Department), GuideDto.From(i), i.RequiredLevel, i.DefinedIn, i.OverriddenIn, i.UpdatedAt);
 }
 
 public sealed record ServiceListDto(IReadOnlyList<ServiceSummaryDto> Items, int Total, int Page, int PageSize);

@@ -20,6 +20,12 @@ public sealed class ServiceModel(RegionDirectory regions, CatalogReader catalog,
 
     public Region? DefinedIn { get; private set; }
 
+    /// <summary>The regions whose overrides changed what this guide says (nearest last), for "adjusted by".</summary>
+    public IReadOnlyList<Region> AdjustedBy { get; private set; } = [];
+
+    /// <summary>The host of the external site the item is handled at (shown, since following it leaves the platform).</summary>
+    public string? ExternalHost => Item.Guide.ExternalUrl is { } url && Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.Host : null;
+
     /// <summary>The signed-in citizen's assurance level, or null for a visitor who is not signed in.</summary>
     public AssuranceLevel? CurrentLevel { get; private set; }
 
@@ -40,6 +46,7 @@ public sealed class ServiceModel(RegionDirectory regions, CatalogReader catalog,
         }
 
         (City, Item, DefinedIn) = (city, item.Value, regions.Find(item.Value.DefinedIn));
+        AdjustedBy = item.Value.OverriddenIn.Distinct(StringComparer.Ordinal).Select(regions.Find).OfType<Region>().ToList();
         CurrentLevel = await CitizenLevelAsync(ct);
         return Page();
     }

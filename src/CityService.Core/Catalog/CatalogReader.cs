@@ -136,7 +136,10 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
         code is { Length: >= 2 and <= 32 } && code.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
 
     /// <summary>Every enabled item the region sees, ordered by field and code.</summary>
-    public async Task<IReadOnlyList<EffectiveServiceItem>> ForRegionAsync(string regionCode, CancellationToken ct)
+    public async Task<IReadOnlyList<EffectiveServiceItem>> ForRegionAsync(string regionCode, CancellationToken ct) =>
+        (await SnapshotForAsync(regionCode, ct)).Items;
+
+    private async Task<Snapshot> SnapshotForAsync(string regionCode, CancellationToken ct)
     {
         var slot = Slot(regionCode);
         var generation = Interlocked.Read(ref _generation);
@@ -145,18 +148,18 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
             var age = time.GetUtcNow() - current.LoadedAt;
             if (age < RefreshAfter)
             {
-                return current.Items;
+                return current;
             }
 
             if (age < CacheLifetime)
             {
                 _ = Rebuild(slot, regionCode, generation); // readers keep the old snapshot meanwhile
-                return current.Items;
+                return current;
             }
         }
 
         // No usable snapshot (first read, too old, or an edit through this instance): wait for the one rebuild.
-        return (await Rebuild(slot, regionCode, generation).WaitAsync(ct)).Items;
+        return await Rebuild(slot, regionCode, generation).WaitAsync(ct);
     }
 
     private RegionSlot Slot(string regionCode)
@@ -194,7 +197,7 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
             task = Task.Run(async () =>
             {
                 Interlocked.Increment(ref _rebuilds);
-                return new Snapshot(await ComputeAsync(regionCode, CancellationToken.None), startedGeneration, started);
+                return await ComputeAsync(regionCode, startedGeneration, started, CancellationToken.None);
             });
             slot.Running = new RunningRebuild(startedGeneration, task);
         }
@@ -224,7 +227,12 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
         return task;
     }
 
-    private async Task<IReadOnlyList<EffectiveServiceItem>> ComputeAsync(string regionCode, CancellationToken ct)
+    /// <summary>
+    /// Computes a region's snapshot. Most of China's 2,851 counties define nothing of their own (no item, override,
+    /// department or hall): their effective catalog is their parent's, so they share the parent's snapshot (its items and
+    /// its age) instead of holding a copy each — with every region read once, 160 KiB × 3,216 regions would otherwise stay in memory.
+    /// </summary>
+    private async Task<Snapshot> ComputeAsync(string regionCode, long generation, DateTimeOffset started, CancellationToken ct)
     {
         var chain = regions.SelfAndAncestorCodes(regionCode).ToList(); // nearest first
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -233,6 +241,12 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
         var departments = await db.Departments.AsNoTracking().Where(d => chain.Contains(d.RegionCode))
             .ToDictionaryAsync(d => (d.RegionCode, d.Code), d => (Name: new LocalizedText(d.NameZh, d.NameEn), d.Phone), ct);
         var halls = await db.ServiceHalls.AsNoTracking().Where(h => chain.Contains(h.RegionCode)).ToListAsync(ct);
+        if (chain.Count > 1
+            && !items.Any(i => i.RegionCode == regionCode) && !overrides.Any(o => o.RegionCode == regionCode)
+            && !departments.Keys.Any(d => d.RegionCode == regionCode) && !halls.Any(h => h.RegionCode == regionCode))
+        {
+            return await SnapshotForAsync(chain[1], ct);
+        }
 
         int Rank(string code) => chain.IndexOf(code) is var i and >= 0 ? i : int.MaxValue;
 
@@ -288,7 +302,7 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
             });
         }
 
-        return result.OrderBy(i => i.Field).ThenBy(i => i.Code, StringComparer.Ordinal).ToList();
+        return new Snapshot(result.OrderBy(i => i.Field).ThenBy(i => i.Code, StringComparer.Ordinal).ToList(), generation, started);
     }
 
     private static List<HallRef> NearestHalls(List<ServiceHall> halls, ServiceField field, Func<string, int> rank)

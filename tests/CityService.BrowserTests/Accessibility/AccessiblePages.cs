@@ -27,6 +27,17 @@ public static class AccessiblePages
         new("field", $"/city/{Hangzhou}/services?field=transportation"),
         new("search", $"/city/{Hangzhou}/services?q=" + Uri.EscapeDataString("驾驶")),
         new("guide", $"/city/{Hangzhou}/services/TR-0001"),
+        new("guide-l2", $"/city/{Hangzhou}/services/SS-0001"),
+        new("search-all-cities", "/search?q=" + Uri.EscapeDataString("驾驶证")),
+        new("city-filter", "/?cities=hang"),
+        new("event-choose-city", "/events/having-a-baby"),
+        new("event", $"/city/{Hangzhou}/events/having-a-baby"),
+        new("county-services", "/city/540102/services"), // Lhasa's Chengguan: a county far from the seeded cities
+        new("privacy", "/privacy"),
+        new("terms", "/terms"),
+        new("accessibility", "/accessibility"),
+        new("about", "/about"),
+        new("signin-password", "/signin?method=password"),
         new("locate-none", "/locate"), // "use my location" without a position: back to the list with a notice
         new("signin", "/signin"),
         new("staff-accept", "/staff/accept"),

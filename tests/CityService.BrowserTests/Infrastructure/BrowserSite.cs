@@ -16,6 +16,8 @@ public abstract class BrowserSite(StorageProvider provider) : IAsyncLifetime
 
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<bool>> Emptied = new();
+
     private TestDatabase? _database;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
@@ -39,10 +41,16 @@ public abstract class BrowserSite(StorageProvider provider) : IAsyncLifetime
 
         ScreenshotFolder = Path.Combine(Repository.Artifacts(), "screenshots", Name);
         Directory.CreateDirectory(ScreenshotFolder);
-        foreach (var stale in Directory.EnumerateFiles(ScreenshotFolder, "*.png"))
+        Emptied.GetOrAdd(ScreenshotFolder, folder => new Lazy<bool>(() =>
         {
-            File.Delete(stale);
-        }
+            // Once per run: several sites of one provider (one per test class that needs its own) share the folder.
+            foreach (var stale in Directory.EnumerateFiles(folder, "*.png"))
+            {
+                File.Delete(stale);
+            }
+
+            return true;
+        })).Value.ToString();
 
         Server = new LiveServer(_database.Settings);
         BaseAddress = Server.Start();
@@ -144,14 +152,12 @@ public abstract class BrowserSite(StorageProvider provider) : IAsyncLifetime
         var page = await context.NewPageAsync();
         await page.GotoAsync("/signin");
         await page.Locator("#phone-form input#phone").FillAsync(phone);
+        await AgreeAsync(page, "#phone-form");
         await page.Locator("#phone-form button[type=submit]").ClickAsync();
         var code = page.Locator("#code-form input#code");
         await code.WaitForAsync();
         await code.FillAsync(Server!.Sms.LastCodeFor(phone));
-        foreach (var agreement in await page.Locator("#code-form input[type=checkbox][required]").AllAsync())
-        {
-            await agreement.CheckAsync();
-        }
+        await AgreeAsync(page, "#code-form");
 
         await page.Locator("#code-form button[type=submit]").ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
@@ -159,6 +165,15 @@ public abstract class BrowserSite(StorageProvider provider) : IAsyncLifetime
         {
             Name = c.Name, Value = c.Value, Domain = c.Domain, Path = c.Path, HttpOnly = c.HttpOnly, Secure = c.Secure, SameSite = c.SameSite,
         }).ToList();
+    }
+
+    /// <summary>Ticks every agreement a sign-in form requires (the user agreement and privacy policy), as the citizen does.</summary>
+    public static async Task AgreeAsync(IPage page, string form)
+    {
+        foreach (var agreement in await page.Locator(form + " input[type=checkbox][required]").AllAsync())
+        {
+            await agreement.CheckAsync();
+        }
     }
 
     /// <summary>Saves a full-page PNG as screenshots/&lt;provider&gt;/&lt;step&gt;.png and asserts it was written.</summary>

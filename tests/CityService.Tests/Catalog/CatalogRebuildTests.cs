@@ -149,6 +149,26 @@ public abstract class CatalogRebuildTests(AppFixture app)
         Assert.Equal(2, reader.Rebuilds);
     }
 
+    [Fact]
+    public async Task A_county_with_nothing_of_its_own_shares_its_citys_snapshot_and_a_county_with_items_has_its_own()
+    {
+        var reader = NewReader();
+        var regions = app.Service<RegionDirectory>();
+        var lhasa = regions.Find("540100")!;
+        var chengguan = regions.ChildrenOf(lhasa.Code)[0]; // a district of Lhasa: no item, override, department or hall of its own
+
+        var district = await reader.ForRegionAsync(chengguan.Code, CancellationToken.None);
+        var city = await reader.ForRegionAsync(lhasa.Code, CancellationToken.None);
+        Assert.Same(city, district); // one list in memory for both
+        Assert.NotEmpty(district);
+
+        // Hangzhou's Xihu district has halls of its own: its catalog is its own, though it inherits Hangzhou's items.
+        var xihu = await reader.ForRegionAsync("330106", CancellationToken.None);
+        var hangzhou = await reader.ForRegionAsync(Hangzhou, CancellationToken.None);
+        Assert.NotSame(hangzhou, xihu);
+        Assert.Equal(hangzhou.Select(i => i.Code), xihu.Select(i => i.Code));
+    }
+
     /// <summary>Counts the service_items queries (one per rebuild) and can hold them until the test lets them run.</summary>
     private sealed class ServiceItemsGate : DbCommandInterceptor
     {

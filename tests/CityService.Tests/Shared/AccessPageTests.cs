@@ -114,7 +114,7 @@ public abstract class AccessPageTests(AppFixture app)
         var browser = app.Browser();
         var start = await HtmlForms.Page(browser, "/signin");
         Assert.Null(start.QuerySelector("#error-summary"));
-        var failed = await HtmlForms.Html(await HtmlForms.Submit(browser, start, "#phone-form", new() { ["phone"] = "12345" }), HttpStatusCode.OK);
+        var failed = await HtmlForms.Html(await HtmlForms.Submit(browser, start, "#phone-form", new() { ["phone"] = "12345", ["agree"] = "true" }), HttpStatusCode.OK);
         var summary = failed.QuerySelector("#error-summary")!;
         Assert.Equal("-1", summary.GetAttribute("tabindex"));
         Assert.True(summary.HasAttribute("autofocus"));

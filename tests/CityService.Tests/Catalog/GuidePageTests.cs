@@ -30,7 +30,7 @@ public abstract class GuidePageTests(AppFixture app)
         {
             SimulatedPerson person = TestPersons.Next(ref _person);
             var verify = await Page(browser, "/me/verify");
-            var done = await Submit(browser, verify, "#id-form", new() { ["name"] = person.Name, ["idNumber"] = person.IdNumber });
+            var done = await Submit(browser, verify, "#id-form", new() { ["consent"] = TestConsents.Version, ["name"] = person.Name, ["idNumber"] = person.IdNumber });
             Assert.Equal("/me?verified=L2", Location(done));
         }
 

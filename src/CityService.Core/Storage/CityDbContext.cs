@@ -4,6 +4,7 @@ using CityService.Core.Identity.Clients;
 using CityService.Core.Identity.SignIn;
 using CityService.Core.Identity.Staff;
 using CityService.Core.Identity.Verification;
+using CityService.Core.Outbox;
 using CityService.Core.Regions;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -52,6 +53,8 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Mic
     public DbSet<UsedAssertion> UsedAssertions => Set<UsedAssertion>();
 
     public DbSet<StaffInvitation> StaffInvitations => Set<StaffInvitation>();
+
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -150,6 +150,7 @@ public abstract class SchemaTests(StorageProvider provider) : IAsyncLifetime
             new UsedAssertion(client.Id, "jti-1", now),
             StaffInvitation.Issue("990100", "PSB", StaffRole.Approver, "phone-index-2", "phone-cipher-2", account.Id, now),
             ConsentRecord.Give(account.Id, ConsentKind.SensitiveIdentity, "2026.1", ConsentChannel.Api, now),
+            CityService.Core.Outbox.OutboxMessage.Create("sms", "330100", "{}", now),
             ClientLimitHit.Record("code", "client-index", now),
             Activator.CreateInstance(typeof(SignInLockout), nonPublic: true)!,
         ];

@@ -1,0 +1,36 @@
+using System.Diagnostics.Metrics;
+
+namespace CityService.Core.Common;
+
+/// <summary>
+/// The platform's own instruments, on one <see cref="Meter"/> ("CityService") that the host exports at /metrics
+/// (OpenTelemetry, Prometheus text format). Names follow OpenTelemetry's conventions (dots, units); the exporter turns
+/// them into Prometheus names (<c>cityservice_jobs_runs_total</c>). Tags never carry personal data.
+/// </summary>
+public static class PlatformMetrics
+{
+    public const string MeterName = "CityService";
+
+    public static readonly Meter Meter = new(MeterName);
+
+    /// <summary>Job runs by <c>job</c> and <c>outcome</c> (succeeded | failed | abandoned).</summary>
+    public static readonly Counter<long> JobRuns = Meter.CreateCounter<long>("cityservice.jobs.runs", "{run}", "Job runs by job and outcome");
+
+    /// <summary>Outbox delivery attempts by <c>channel</c> and <c>outcome</c> (delivered | retry | dead).</summary>
+    public static readonly Counter<long> OutboxAttempts = Meter.CreateCounter<long>("cityservice.outbox.attempts", "{attempt}", "Outbox delivery attempts by channel and outcome");
+
+    /// <summary>Sign-ins by <c>method</c> (code | password | channel) and <c>outcome</c> (succeeded | failed).</summary>
+    public static readonly Counter<long> SignIns = Meter.CreateCounter<long>("cityservice.signins", "{signin}", "Sign-in attempts by method and outcome");
+
+    /// <summary>One-time codes sent by SMS, by <c>purpose</c>.</summary>
+    public static readonly Counter<long> CodesSent = Meter.CreateCounter<long>("cityservice.codes.sent", "{code}", "One-time codes sent");
+
+    /// <summary>Cache lookups by <c>cache</c> and <c>result</c> (hit | miss).</summary>
+    public static readonly Counter<long> CacheLookups = Meter.CreateCounter<long>("cityservice.cache.lookups", "{lookup}", "Cache lookups by cache and result");
+
+    /// <summary>Notifications created by <c>event</c> and <c>channel</c>.</summary>
+    public static readonly Counter<long> Notifications = Meter.CreateCounter<long>("cityservice.notifications", "{notification}", "Notifications by event and channel");
+
+    /// <summary>Audit entries appended by <c>action</c> and <c>outcome</c>.</summary>
+    public static readonly Counter<long> AuditEntries = Meter.CreateCounter<long>("cityservice.audit.entries", "{entry}", "Audit entries appended");
+}

@@ -16,7 +16,8 @@ production_env() {
     Identity__PersonalData__ActiveKey=bench
     Identity__PersonalData__Keys__bench="$BENCH_DATA_KEY"
     Identity__PersonalData__BlindIndexKey="$BENCH_INDEX_KEY"
-    Sms__Sender=Console
+    Sms__Mode=Simulator
+    Email__Mode=Simulator
     Registry__Mode=Simulator
     ASPNETCORE_ENVIRONMENT=Production
     ASPNETCORE_FORWARDEDHEADERS_ENABLED=true

@@ -3,6 +3,7 @@ using CityService.Web.Features.Health;
 using CityService.Web.Features.Home;
 using CityService.Web.Features.Identity;
 using CityService.Web.Features.LifeEvents;
+using CityService.Web.Features.Notifications.Senders;
 using CityService.Web.Features.Regions;
 using CityService.Web.Features.Site;
 using CityService.Web.Infrastructure;
@@ -23,6 +24,7 @@ builder.AddCatalog();
 builder.AddLifeEvents();
 builder.AddHome();
 builder.AddIdentity();
+builder.AddNotificationSenders(); // SMS gateway (sign-in codes, notifications) and SMTP e-mail
 
 var app = builder.Build();
 if (!await app.PrepareDatabaseAsync(args))

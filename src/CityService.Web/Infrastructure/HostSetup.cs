@@ -145,7 +145,8 @@ public static class HostSetup
         }
 
         _ = app.Services.GetRequiredService<Core.Identity.PersonalDataKeys>(); // fail fast on missing or bad keys
-        _ = app.Services.GetRequiredService<ISmsSender>(); // ... on a missing SMS sender (or a simulator not chosen)
+        _ = app.Services.GetRequiredService<ISmsSender>(); // ... on a missing SMS gateway (or a simulator not chosen)
+        _ = app.Services.GetRequiredService<Core.Notifications.Senders.IEmailTransport>(); // ... the same for e-mail
         _ = app.Services.GetRequiredService<IPopulationRegistry>(); // ... and registry
         return true;
     }

@@ -18,14 +18,20 @@ namespace CityService.Tests.Api;
 public sealed class ConfiguredHost(
     StorageSettings storage, string environment, Dictionary<string, string?> settings, Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
 {
-    /// <summary>Settings a Production host needs to start: public address, host names, registry, the console SMS chosen, and who runs the site.</summary>
+    /// <summary>Settings a Production host needs to start: public address, host names, registry, SMS gateway, mail server, and who runs the site.</summary>
     public static Dictionary<string, string?> Production(params (string Key, string? Value)[] changes)
     {
         var settings = new Dictionary<string, string?>
         {
             ["Site:PublicBaseUrl"] = "https://city.example",
             ["AllowedHosts"] = "city.example",
-            ["Sms:Sender"] = "Console",
+            ["Sms:Endpoint"] = "https://sms.example/",
+            ["Sms:AccessKeyId"] = "cityservice",
+            ["Sms:AccessKeySecret"] = "c2VjcmV0c2VjcmV0c2VjcmV0",
+            ["Sms:SignName"] = "城市服务",
+            ["Sms:TemplateCode"] = "SMS_000000001",
+            ["Email:Host"] = "smtp.city.example",
+            ["Email:FromAddress"] = "noreply@city.example",
             ["Registry:BaseUrl"] = "https://registry.example/",
             ["Registry:ClientId"] = "cityservice",
             ["Registry:Secret"] = "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=",
@@ -149,19 +155,37 @@ public abstract class ConfiguredHostTests(HostDatabase database)
     }
 
     [Fact]
-    public async Task A_production_host_without_an_sms_choice_refuses_to_start()
+    public async Task A_production_host_without_the_sms_gateway_refuses_to_start()
     {
-        await using var host = Host("Production", ConfiguredHost.Production(("Sms:Sender", null)));
-        Assert.Contains("Sms:Sender=Console", host.StartFailure(), StringComparison.Ordinal);
+        await using var host = Host("Production", ConfiguredHost.Production(("Sms:Endpoint", null), ("Sms:AccessKeySecret", "")));
+        var failure = host.StartFailure();
+        Assert.Contains("Sms is not configured: set Sms:Endpoint, Sms:AccessKeySecret", failure, StringComparison.Ordinal);
+        Assert.Contains("Sms:Mode=Simulator", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_production_host_without_a_mail_server_refuses_to_start()
+    {
+        await using var host = Host("Production", ConfiguredHost.Production(("Email:Host", null)));
+        Assert.Contains("Email is not configured: set Email:Host", host.StartFailure(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_production_host_with_the_sms_simulator_chosen_starts_and_warns()
+    {
+        await using var host = Host("Production", ConfiguredHost.Production(("Sms:Mode", "Simulator"), ("Sms:Endpoint", null), ("Sms:AccessKeyId", null)));
+        Assert.Null(host.StartFailure());
+        Assert.Contains(host.Logs.GetSnapshot(), e => e.Level == LogLevel.Warning && e.Message.Contains("Sms uses its SIMULATOR (Sms:Mode=Simulator)", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task A_development_host_uses_the_simulators_and_warns()
     {
-        await using var host = Host("Development", new() { ["Registry:Mode"] = null, ["Sms:Sender"] = null });
+        await using var host = Host("Development", new() { ["Registry:Mode"] = null });
         Assert.Null(host.StartFailure());
         Assert.Contains(host.Logs.GetSnapshot(), e => e.Level == LogLevel.Warning && e.Message.Contains("Registry uses its SIMULATOR (the Development environment)", StringComparison.Ordinal));
-        Assert.Contains(host.Logs.GetSnapshot(), e => e.Level == LogLevel.Warning && e.Message.Contains("Sms uses its SIMULATOR", StringComparison.Ordinal));
+        Assert.Contains(host.Logs.GetSnapshot(), e => e.Level == LogLevel.Warning && e.Message.Contains("Sms uses its SIMULATOR (the Development environment)", StringComparison.Ordinal));
+        Assert.Contains(host.Logs.GetSnapshot(), e => e.Level == LogLevel.Warning && e.Message.Contains("Email uses its SIMULATOR (the Development environment)", StringComparison.Ordinal));
     }
 
     [Theory]

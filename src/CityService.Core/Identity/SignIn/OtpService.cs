@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using CityService.Core.Common;
+using CityService.Core.Notifications.Senders;
 using Microsoft.EntityFrameworkCore;
 
 namespace CityService.Core.Identity.SignIn;
@@ -15,6 +16,13 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
     public static readonly TimeSpan PhoneInterval = TimeSpan.FromMinutes(1);
     public const int PhonePerHour = 10;
     public const int ClientPerHour = 30;
+
+    /// <summary>The gateway did not take the code (it refused or did not answer): try again shortly; the code is not valid.</summary>
+    public static readonly Error SmsUnavailable = new(ErrorKind.Unavailable, SenderErrors.SmsUnavailable, new LocalizedText(
+        "短信暂时无法发送，请稍后再试。", "The text message could not be sent just now. Please try again shortly."))
+    {
+        RetryAfter = TimeSpan.FromSeconds(30),
+    };
 
     public Task<Result<TimeSpan>> SendAsync(string? phoneInput, string clientAddress, CancellationToken ct) =>
         SendAsync(phoneInput, clientAddress, null, null, ct);
@@ -66,9 +74,18 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
 
-        await sms.SendAsync(phone.Value, message?.Invoke(code) ?? new LocalizedText(
-            $"【城市服务】您的登录验证码是 {code}，5 分钟内有效。请勿告诉他人。",
-            $"[CityService] Your sign-in code is {code}. It is valid for 5 minutes. Do not share it."), ct);
+        try
+        {
+            await sms.SendAsync(phone.Value, message?.Invoke(code) ?? new LocalizedText(
+                $"【城市服务】您的登录验证码是 {code}，5 分钟内有效。请勿告诉他人。",
+                $"[CityService] Your sign-in code is {code}. It is valid for 5 minutes. Do not share it."), ct);
+        }
+        catch (SmsNotSentException)
+        {
+            return SmsUnavailable;
+        }
+
+        PlatformMetrics.CodesSent.Add(1, new KeyValuePair<string, object?>("purpose", context is null ? "signin" : "confirm"));
         return OtpChallenge.Lifetime;
     }
 

@@ -1,5 +1,6 @@
 using CityService.Core.Common;
 using CityService.Core.Identity.SignIn;
+using CityService.Core.Notifications.Senders;
 using Microsoft.EntityFrameworkCore;
 
 namespace CityService.Core.Identity.Staff;
@@ -107,9 +108,17 @@ public sealed class StaffService(CityDbContext db, PersonalDataProtector protect
         var department = await db.Departments.AsNoTracking().Where(d => d.RegionCode == regionCode && d.Code == departmentCode)
             .Select(d => new { d.NameZh, d.NameEn }).SingleAsync(ct);
         var (roleZh, roleEn) = RoleNames(role);
-        await sms.SendAsync(phone.Value, new LocalizedText(
-            $"【城市服务】{department.NameZh}邀请您担任{roleZh}。请在 72 小时内打开城市服务“接受工作人员邀请”页面（/staff/accept），用本手机号接收验证码接受邀请。",
-            $"[CityService] {department.NameEn} invites you to be {roleEn}. Within 72 hours, open CityService's \"Accept a staff invitation\" page (/staff/accept) and accept with a code sent to this phone."), ct);
+        try
+        {
+            await sms.SendAsync(phone.Value, new LocalizedText(
+                $"【城市服务】{department.NameZh}邀请您担任{roleZh}。请在 72 小时内打开城市服务“接受工作人员邀请”页面（/staff/accept），用本手机号接收验证码接受邀请。",
+                $"[CityService] {department.NameEn} invites you to be {roleEn}. Within 72 hours, open CityService's \"Accept a staff invitation\" page (/staff/accept) and accept with a code sent to this phone."), ct);
+        }
+        catch (SmsNotSentException)
+        {
+            return SignIn.OtpService.SmsUnavailable; // the invitation stands: the admin may withdraw it or invite again
+        }
+
         return ToPending(invitation, phone.Value.Masked);
     }
 

@@ -49,13 +49,7 @@ public static class SignInEndpoints
         services.AddScoped<ClientLimits>();
         services.AddScoped<PasswordSignIn>();
         services.AddSingleton<SessionService>();
-        if (!services.Any(s => s.ServiceType == typeof(ISmsSender)))
-        {
-            // The only sender shipped writes codes to the log: fine on a developer's machine, never on a server unless an
-            // operator says so explicitly (Sms:Sender=Console, e.g. for a closed test deployment). No gateway ships yet.
-            ExternalSystem.Choose(builder.Configuration, builder.Environment, "Sms", [], ("Sender", "Console"))
-                .Register<ISmsSender>(services, simulator: sp => ActivatorUtilities.CreateInstance<ConsoleSmsSender>(sp), real: null);
-        }
+        // ISmsSender: the configured SMS gateway (Features/Notifications/Senders), or its simulator where chosen.
     }
 
     public static IEndpointRouteBuilder MapSignIn(this IEndpointRouteBuilder app)

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using CityService.Core.Common;
 using CityService.Core.Identity;
 using CityService.Core.Identity.SignIn;
+using CityService.Core.Notifications.Senders;
 using CityService.Core.Storage;
 using CityService.RegistrySimulator;
 using CityService.Testing;
@@ -107,7 +108,7 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
                 services.RemoveAll<TimeProvider>();
                 services.AddSingleton<TimeProvider>(time);
                 services.RemoveAll<ISmsSender>();
-                services.AddSingleton<ISmsSender>(sms);
+                services.AddSingleton<ISmsSender>(sp => sms.Through(new GatewaySmsSender(sp.GetRequiredService<ISmsGateway>())));
             });
         }
     }
@@ -115,14 +116,25 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
 
 public sealed class SqliteApp() : AppFixture(StorageProvider.Sqlite);
 
-/// <summary>Stands in for an SMS gateway: keeps messages for the test and never logs them.</summary>
+/// <summary>
+/// Keeps every text for the test (never logging it), then passes it on to the platform's own sender: the gateway adapter
+/// speaking to the in-process gateway simulator (Testing), so every code the tests send also crosses the real protocol.
+/// </summary>
 public sealed partial class CapturingSmsSender : ISmsSender
 {
     private readonly List<(string Phone, string Text)> _sent = [];
+    private ISmsSender? _next;
 
     public bool WritesToLog => false;
 
-    public Task SendAsync(PhoneNumber to, LocalizedText message, CancellationToken ct)
+    /// <summary>Sends on through <paramref name="next"/> after keeping the text.</summary>
+    public CapturingSmsSender Through(ISmsSender next)
+    {
+        _next = next;
+        return this;
+    }
+
+    public async Task SendAsync(PhoneNumber to, LocalizedText message, CancellationToken ct)
     {
         lock (_sent)
         {
@@ -131,7 +143,10 @@ public sealed partial class CapturingSmsSender : ISmsSender
 
         LogCapture.Sensitive(to.Value);
         LogCapture.Sensitive(SixDigits().Match(message.Zh).Value);
-        return Task.CompletedTask;
+        if (_next is not null)
+        {
+            await _next.SendAsync(to, message, ct);
+        }
     }
 
     /// <summary>The (Chinese) texts sent to a phone, oldest first.</summary>

@@ -17,7 +17,7 @@ namespace CityService.Web.Features.Notifications.Senders;
 /// port and spoken to over HTTP exactly as the provider, and for e-mail a folder of .eml files. The sign-in code goes
 /// straight through the gateway (<see cref="ISmsSender"/>); notifications go through the outbox (<see cref="IOutboxSender"/>).
 /// </summary>
-public static class SendersSetup
+public static partial class SendersSetup
 {
     public static readonly string[] SmsSettings = ["Endpoint", "AccessKeyId", "AccessKeySecret", "SignName", "TemplateCode"];
     public static readonly string[] EmailSettings = ["Host", "FromAddress"];

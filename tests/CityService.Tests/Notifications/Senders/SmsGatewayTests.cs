@@ -42,7 +42,7 @@ public sealed class SmsGatewayTests(SmsGatewayFixture gateway) : IClassFixture<S
 
     private static PhoneNumber NewPhone()
     {
-        var phone = PhoneNumber.Parse("139" + Interlocked.Increment(ref _next).ToString("00000000", System.Globalization.CultureInfo.InvariantCulture)).Value;
+        var phone = PhoneNumber.Parse("139" + Interlocked.Increment(ref _next).ToString("00000000", System.Globalization.CultureInfo.InvariantCulture)).Value!;
         LogCapture.Sensitive(phone.Value);
         return phone;
     }

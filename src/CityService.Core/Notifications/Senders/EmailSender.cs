@@ -132,7 +132,6 @@ public sealed partial class EmailOutboxSender(IServiceScopeFactory scopes, IEmai
         message.To.Add(to);
         message.Subject = rendered.Subject ?? string.Empty;
         message.MessageId = $"{idempotencyKey:D}@{options.MessageIdDomain}";
-        message.Headers.Add(HeaderId.ContentLanguage, language == "en" ? "en" : "zh-CN");
         message.Headers.Add("Auto-Submitted", "auto-generated");
         var body = new BodyBuilder
         {
@@ -141,6 +140,7 @@ public sealed partial class EmailOutboxSender(IServiceScopeFactory scopes, IEmai
                 .Where(p => p.Length > 0).Select(p => "<p>" + WebUtility.HtmlEncode(p) + "</p>")),
         };
         message.Body = body.ToMessageBody();
+        message.Body.Headers.Add(HeaderId.ContentLanguage, language == "en" ? "en" : "zh-CN"); // a Content-* header belongs to the body entity
         return message;
     }
 

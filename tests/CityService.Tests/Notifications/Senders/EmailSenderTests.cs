@@ -44,7 +44,7 @@ public sealed class EmailSenderTests(SmtpSinkFixture smtp) : IClassFixture<SmtpS
         Assert.Equal($"{key:D}@city.example", message.MessageId);
         Assert.Equal("\"城市服务\" <noreply@city.example>", message.From.ToString());
         Assert.Equal("citizen.one@example.cn", Assert.Single(message.To.Mailboxes).Address);
-        Assert.Equal("zh-CN", message.Headers[HeaderId.ContentLanguage]);
+        Assert.Equal("zh-CN", message.Body!.Headers[HeaderId.ContentLanguage]);
         Assert.Equal("auto-generated", message.Headers["Auto-Submitted"]);
         Assert.Equal("multipart/alternative", message.Body!.ContentType.MimeType);
         Assert.Equal("您好：\nidentity.verified v3 zh: level=L2, when=12月1日 <b>", message.TextBody!.ReplaceLineEndings("\n").TrimEnd());
@@ -67,6 +67,6 @@ public sealed class EmailSenderTests(SmtpSinkFixture smtp) : IClassFixture<SmtpS
     {
         var message = Sender("a@example.cn").Compose(new MailboxAddress(null, "a@example.cn"), new RenderedNotification("主题", "第一段 <script>\n\n第二段 & 更多", null), Guid.CreateVersion7(), "en");
         Assert.Equal("<p>第一段 &lt;script&gt;</p><p>第二段 &amp; 更多</p>", message.HtmlBody);
-        Assert.Equal("en", message.Headers[HeaderId.ContentLanguage]);
+        Assert.Equal("en", message.Body!.Headers[HeaderId.ContentLanguage]);
     }
 }

@@ -54,7 +54,7 @@ public abstract class SendersHttpTests(AppFixture app)
         Simulator.FailNext("isv.BUSINESS_LIMIT_CONTROL");
         var zh = await _client.PostAsJsonAsync("/api/auth/otp", new { phone });
         Assert.Equal(HttpStatusCode.ServiceUnavailable, zh.StatusCode);
-        var problem = await zh.Json();
+        var problem = await zh.Json(HttpStatusCode.ServiceUnavailable);
         Assert.Equal("sms.unavailable", problem.GetProperty("code").GetString());
         Assert.Contains("短信暂时无法发送", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
@@ -62,7 +62,7 @@ public abstract class SendersHttpTests(AppFixture app)
         app.Time.Advance(TimeSpan.FromMinutes(1));
         var en = await app.Client("en").PostAsJsonAsync("/api/auth/otp", new { phone });
         Assert.Equal(HttpStatusCode.ServiceUnavailable, en.StatusCode);
-        Assert.Contains("could not be sent", (await en.Json()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("could not be sent", (await en.Json(HttpStatusCode.ServiceUnavailable)).GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Empty(Simulator.Messages(phone));
     }
 

@@ -4,6 +4,7 @@
 #   - PostgreSQL 15: a throwaway server (initdb + pg_ctl as the postgres user) on a free loopback
 #     port with its socket in a temp dir, stopped on exit even when tests fail.
 #   - Chromium: Debian's package, installed when missing, for the browser tests.
+#   - python3-aiosmtpd: Debian's package, installed when missing, the SMTP server of the e-mail tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -18,6 +19,8 @@ need_packages=()
 [ -x "$PG_BIN/initdb" ] || need_packages+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
 fc-list 2>/dev/null | grep -qi "wqy\|noto sans cjk\|droid sans fallback" || need_packages+=(fonts-wqy-microhei)
+# the e-mail tests send to a real SMTP server on loopback: Debian's aiosmtpd (run with /usr/bin/python3, not a pyenv one)
+/usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1 || need_packages+=(python3-aiosmtpd)
 if [ ${#need_packages[@]} -gt 0 ]; then
   echo "Installing ${need_packages[*]} from Debian ..."
   as_root apt-get update -qq

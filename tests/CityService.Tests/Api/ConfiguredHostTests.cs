@@ -171,14 +171,6 @@ public abstract class ConfiguredHostTests(HostDatabase database)
     }
 
     [Fact]
-    public async Task A_production_host_with_the_sms_simulator_chosen_starts_and_warns()
-    {
-        await using var host = Host("Production", ConfiguredHost.Production(("Sms:Mode", "Simulator"), ("Sms:Endpoint", null), ("Sms:AccessKeyId", null)));
-        Assert.Null(host.StartFailure());
-        Assert.Contains(host.Logs.GetSnapshot(), e => e.Level == LogLevel.Warning && e.Message.Contains("Sms uses its SIMULATOR (Sms:Mode=Simulator)", StringComparison.Ordinal));
-    }
-
-    [Fact]
     public async Task A_development_host_uses_the_simulators_and_warns()
     {
         await using var host = Host("Development", new() { ["Registry:Mode"] = null });

@@ -316,7 +316,7 @@ public abstract class NotificationTests(AppFixture app) : IAsyncLifetime
         const string Url = "/api/admin/notifications/templates/identity.verified/sms/zh/preview";
         var preview = await (await admin.PostAsJsonAsync(Url, new { body = "身份已核验，等级 {{ level }}。" })).Json();
         Assert.Equal("【城市服务】身份已核验，等级 L2。", preview.GetProperty("text").GetString());
-        Assert.Equal(19, preview.GetProperty("sms").GetProperty("length").GetInt32());
+        Assert.Equal(18, preview.GetProperty("sms").GetProperty("length").GetInt32());
         Assert.Equal(1, preview.GetProperty("sms").GetProperty("segments").GetInt32());
 
         var longer = await (await admin.PostAsJsonAsync(Url, new { body = new string('长', 70) + "{{ level }}" })).Json();
@@ -345,7 +345,7 @@ public abstract class NotificationTests(AppFixture app) : IAsyncLifetime
         var phone = NewPhone();
         app.Time.Advance(OtpService.PhoneInterval);
         Assert.Equal("/me", await app.SignIn(browser, phone));
-        var id = (await InboxRowsAccount(phone)).Value;
+        var id = await AccountOf(phone);
         await Notify(id, 3);
 
         using var counted = new NotificationQueries(app.Storage);
@@ -356,11 +356,11 @@ public abstract class NotificationTests(AppFixture app) : IAsyncLifetime
         Assert.Equal(1, counted.Count); // one COUNT
     }
 
-    private async Task<Guid?> InboxRowsAccount(string phone)
+    private async Task<Guid> AccountOf(string phone)
     {
         await using var db = app.Service<IDbContextFactory<CityDbContext>>().CreateDbContext();
         var index = app.Service<PersonalDataProtector>().BlindIndex(phone, "phone");
-        return await db.Accounts.Where(a => a.PhoneIndex == index).Select(a => (Guid?)a.Id).SingleAsync();
+        return await db.Accounts.Where(a => a.PhoneIndex == index).Select(a => a.Id).SingleAsync();
     }
 
     [Fact]
@@ -374,7 +374,7 @@ public abstract class NotificationTests(AppFixture app) : IAsyncLifetime
         Assert.NotNull(empty.QuerySelector("#inbox-empty"));
         AssertAccessibleForms(empty);
 
-        var id = (await InboxRowsAccount(phone)).Value;
+        var id = await AccountOf(phone);
         await Notify(id, 22);
         var first = await Page(browser, "/me/notifications");
         Assert.Equal(20, first.QuerySelectorAll(".inbox > li").Length);

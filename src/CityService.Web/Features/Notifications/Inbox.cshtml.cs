@@ -15,8 +15,8 @@ public sealed class InboxModel(Inbox inbox, CityDbContext db, TimeProvider time)
 {
     public const string Path = "/me/notifications";
 
-    [BindProperty(Name = "page", SupportsGet = true)]
-    public string? PageNumber { get; set; }
+    /// <summary>The query's <c>page</c> (read by hand: "page" is Razor Pages' own route value, the page's path).</summary>
+    public string? PageNumber => Request.Query["page"].FirstOrDefault();
 
     /// <summary>After saving the choices the page says so (post, redirect, get).</summary>
     [BindProperty(Name = "saved", SupportsGet = true)]

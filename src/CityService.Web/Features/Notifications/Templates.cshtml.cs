@@ -1,6 +1,7 @@
 using CityService.Core.Notifications;
 using CityService.Core.Storage;
 using CityService.Web.Features.Identity;
+using CityService.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.EntityFrameworkCore;
 
@@ -25,6 +26,15 @@ public sealed class TemplatesModel(CityDbContext db) : AccountPageModel
     }
 
     public int VersionOf(string eventCode, string channel, string language) => Active.GetValueOrDefault((eventCode, channel, language), 1);
+
+    public static string ChannelName(Texts t, string channel) => channel switch
+    {
+        NotificationChannels.Sms => t["notify.channel.sms"],
+        NotificationChannels.Email => t["notify.channel.email"],
+        _ => t["notify.channel.inbox"],
+    };
+
+    public static string LanguageName(Texts t, string language) => language == "en" ? t["notify.language.en"] : t["notify.language.zh"];
 
     public static string EditUrl(string eventCode, string channel, string language) => $"{Path}/{eventCode}/{channel}/{language}";
 }

@@ -3,6 +3,7 @@ using CityService.Web.Features.Health;
 using CityService.Web.Features.Home;
 using CityService.Web.Features.Identity;
 using CityService.Web.Features.LifeEvents;
+using CityService.Web.Features.Notifications;
 using CityService.Web.Features.Notifications.Senders;
 using CityService.Web.Features.Regions;
 using CityService.Web.Features.Site;
@@ -24,6 +25,7 @@ builder.AddCatalog();
 builder.AddLifeEvents();
 builder.AddHome();
 builder.AddIdentity();
+builder.AddNotifications();
 builder.AddNotificationSenders(); // SMS gateway (sign-in codes, notifications) and SMTP e-mail
 
 var app = builder.Build();
@@ -48,6 +50,7 @@ app.MapRegions();
 app.MapCatalog();
 app.MapLifeEvents();
 app.MapIdentity();
+app.MapNotifications();
 app.MapStaticAssets().AllowAnonymous(); // wwwroot: fingerprinted, precompressed, fingerprinted URLs cached immutably
 app.MapRazorPages().WithStaticAssets(); // the pages of every capability (Features/**/*.cshtml); each declares [Authorize] or [AllowAnonymous]
 

@@ -62,6 +62,9 @@ public sealed class Account : IdentityUser<Guid>
 
     public DateTimeOffset CreatedAt { get; private set; }
 
+    /// <summary>The optional e-mail address for notifications, encrypted (purpose "email"); Identity's Email stays empty.</summary>
+    public string? EmailCipher { get; private set; }
+
     internal static Account Open(AccountKind kind, string phoneIndex, string phoneCipher, DateTimeOffset now) => new()
     {
         Id = Guid.CreateVersion7(now),
@@ -117,6 +120,9 @@ public sealed class Account : IdentityUser<Guid>
 
     /// <summary>Ends every session of the account (each was issued under the old stamp).</summary>
     public void EndAllSessions() => SecurityStamp = Guid.NewGuid().ToString("N");
+
+    /// <summary>Sets (or, with null, removes) the e-mail address notifications may go to.</summary>
+    public void SetEmail(string? emailCipher) => EmailCipher = emailCipher;
 
     public void ChangePhone(string phoneIndex, string phoneCipher)
     {

@@ -4,6 +4,7 @@ using CityService.Core.Identity.Clients;
 using CityService.Core.Identity.SignIn;
 using CityService.Core.Identity.Staff;
 using CityService.Core.Identity.Verification;
+using CityService.Core.Notifications;
 using CityService.Core.Outbox;
 using CityService.Core.Regions;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
@@ -55,6 +56,13 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Mic
     public DbSet<StaffInvitation> StaffInvitations => Set<StaffInvitation>();
 
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+
+    // Notifications (notify): the inbox, the citizens' channel choices, the saved template versions.
+    public DbSet<InboxNotification> InboxNotifications => Set<InboxNotification>();
+
+    public DbSet<NotificationPreference> NotificationPreferences => Set<NotificationPreference>();
+
+    public DbSet<NotificationTemplate> NotificationTemplates => Set<NotificationTemplate>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

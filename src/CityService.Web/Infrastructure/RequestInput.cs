@@ -139,7 +139,7 @@ public static class RequestInput
 
         try
         {
-            return Values(await request.ReadFormAsync(http.RequestAborted));
+            return Values(await request.ReadFormAsync(http.RequestAborted), endpoint.Metadata.GetMetadata<MultiLineFieldsAttribute>());
         }
         catch (Exception e) when (formLimits is not null && IsSizeBreach(e))
         {
@@ -151,7 +151,7 @@ public static class RequestInput
         }
     }
 
-    private static Error? Values(IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> values)
+    private static Error? Values(IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> values, MultiLineFieldsAttribute? multiLine = null)
     {
         foreach (var (name, strings) in values)
         {
@@ -162,7 +162,7 @@ public static class RequestInput
 
             foreach (var value in strings)
             {
-                if (TextInput.Check(value, name) is { } bad)
+                if ((multiLine?.Fields.Contains(name) == true ? TextInput.Check(value, name, kind: TextKind.MultiLine) : TextInput.Check(value, name)) is { } bad)
                 {
                     return bad;
                 }
@@ -242,6 +242,13 @@ public sealed class TextJsonConverter(int maxLength = TextInput.DefaultMaxLength
     }
 
     public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+}
+
+/// <summary>A page whose form fields of these names may hold line breaks (a textarea), e.g. a template's text.</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class MultiLineFieldsAttribute(params string[] fields) : Attribute
+{
+    public IReadOnlyList<string> Fields { get; } = fields;
 }
 
 /// <summary>A JSON string field with its own length limit or kind, e.g. <c>[property: Text(700_000, TextKind.MultiLine)]</c> for a base64 photo.</summary>

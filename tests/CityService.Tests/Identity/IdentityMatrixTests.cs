@@ -222,6 +222,34 @@ public abstract class IdentityMatrixTests(AppFixture app) : IAsyncLifetime
     [Fact]
     public Task Confirming_a_channel_link() => Row(HttpMethod.Post, "/api/channels/link/confirm", () => new { linkId = Guid.CreateVersion7(), code = "123456" },
         Unauthorized, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound, Forbidden);
+
+    // Issue 9: notifications. The inbox is any signed-in account's own; channel choices are citizens'; templates operators'.
+    [Fact]
+    public Task Own_notifications() => Row(HttpMethod.Get, "/api/me/notifications", null,
+        Unauthorized, Ok, Ok, Ok, Ok, Ok, Ok, Forbidden, Ok);
+
+    [Fact]
+    public async Task Marking_citizen_as_notification_read()
+    {
+        var a = app.Client();
+        a.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _tokens[Who.CitizenA]);
+        var accountId = (await (await a.GetAsync("/api/me")).Json()).GetProperty("id").GetGuid();
+        await using var scope = app.App.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CityDbContext>();
+        var notification = await scope.ServiceProvider.GetRequiredService<Core.Notifications.NotificationService>().NotifyAsync(db, accountId,
+            Core.Notifications.NotificationEvents.Verified, new Dictionary<string, string> { ["level"] = "L2", ["at"] = "2026-11-22 10:00" }, "000000", default);
+        await db.SaveChangesAsync();
+        await Row(HttpMethod.Post, $"/api/me/notifications/{notification!.Id}/read", null,
+            Unauthorized, NoContent, NotFound, NotFound, NotFound, NotFound, NotFound, Forbidden, NotFound);
+    }
+
+    [Fact]
+    public Task Own_notification_preferences() => Row(HttpMethod.Get, "/api/me/notification-preferences", null,
+        Unauthorized, Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden);
+
+    [Fact]
+    public Task Notification_templates() => Row(HttpMethod.Get, "/api/admin/notifications/templates/identity.verified/sms/zh", null,
+        Unauthorized, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok);
 }
 
 public sealed class IdentityMatrixTests_Sqlite(SqliteApp app) : IdentityMatrixTests(app), IClassFixture<SqliteApp>;

@@ -151,6 +151,10 @@ public abstract class SchemaTests(StorageProvider provider) : IAsyncLifetime
             StaffInvitation.Issue("990100", "PSB", StaffRole.Approver, "phone-index-2", "phone-cipher-2", account.Id, now),
             ConsentRecord.Give(account.Id, ConsentKind.SensitiveIdentity, "2026.1", ConsentChannel.Api, now),
             CityService.Core.Outbox.OutboxMessage.Create("sms", "330100", "{}", now),
+            CityService.Core.Notifications.InboxNotification.Create(account.Id, CityService.Core.Notifications.NotificationEvents.All[0], "000000",
+                new("标题", "正文", null), new("Title", "Text", null), now),
+            CityService.Core.Notifications.NotificationPreference.Choose(account.Id, "payments", true, false, now),
+            CityService.Core.Notifications.NotificationTemplate.Save("identity.verified", "sms", "zh", 2, null, "{{ level }}", account.Id, now),
             ClientLimitHit.Record("code", "client-index", now),
             Activator.CreateInstance(typeof(SignInLockout), nonPublic: true)!,
         ];

@@ -11,7 +11,7 @@ namespace CityService.Core.Identity.SignIn;
 /// Phone sign-in with one-time codes. Limits live in the database so every instance enforces the same:
 /// per phone one code a minute and ten an hour, per client address thirty an hour.
 /// </summary>
-public sealed class OtpService(CityDbContext db, PersonalDataProtector protector, ISmsSender sms, ClientLimits limits, TimeProvider time)
+public sealed class OtpService(CityDbContext db, PersonalDataProtector protector, ISmsSender sms, ClientLimits limits, Notifications.NotificationService notifications, TimeProvider time)
 {
     public static readonly TimeSpan PhoneInterval = TimeSpan.FromMinutes(1);
     public const int PhonePerHour = 10;
@@ -204,6 +204,14 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
 
         var account = await db.Accounts.SingleAsync(a => a.Id == accountId, ct);
         account.ChangePhone(index, protector.Encrypt(phone.Value.Value, "phone"));
+
+        // Told in the same transaction: the inbox, and an SMS to the new number when wanted (the sender looks the phone up
+        // when it sends). The old number is not texted: the envelope names the account, whose phone is the new one now.
+        await notifications.NotifyAsync(db, accountId, Notifications.NotificationEvents.PhoneChanged, new Dictionary<string, string>
+        {
+            ["phone"] = phone.Value.Masked,
+            ["at"] = Notifications.NotificationEvents.Time(time.GetUtcNow()),
+        }, Notifications.NotificationService.PlatformRegion, ct);
         return await db.TrySaveChangesAsync(ct)
             ? account
             : new Error(ErrorKind.Conflict, IdentityErrors.Phone.InUse, new("该手机号已被其他账户使用。", "This phone number is used by another account."), "phone");

@@ -10,7 +10,7 @@ public sealed record SessionSummary(string Id, SessionKind Kind, SignInMethod Me
 /// authorized request with one query, ended by signing out, by "sign out everywhere else", or by rotating the
 /// account's security stamp.
 /// </summary>
-public sealed class SessionService(IDbContextFactory<CityDbContext> dbFactory, TimeProvider time)
+public sealed class SessionService(IDbContextFactory<CityDbContext> dbFactory, Notifications.NotificationService notifications, TimeProvider time)
 {
     /// <summary>How often "last seen" is written at most: a request within this time of the last write writes nothing.</summary>
     public static readonly TimeSpan LastSeenGranularity = TimeSpan.FromMinutes(5);
@@ -28,6 +28,20 @@ public sealed class SessionService(IDbContextFactory<CityDbContext> dbFactory, T
             kind == SessionKind.Page ? PageIdleTimeout + LastSeenGranularity : ApiLifetime);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.Sessions.Add(session);
+        if (session.Device is { } device)
+        {
+            // "A new device signed in": a device summary this account has not signed in from before (not its first sign-in).
+            var known = await db.Sessions.AsNoTracking().Where(s => s.AccountId == account.Id).Select(s => s.Device).Distinct().ToListAsync(ct);
+            if (known.Count > 0 && !known.Contains(device))
+            {
+                await notifications.NotifyAsync(db, account.Id, Notifications.NotificationEvents.NewDevice, new Dictionary<string, string>
+                {
+                    ["device"] = device,
+                    ["at"] = Notifications.NotificationEvents.Time(session.CreatedAt),
+                }, Notifications.NotificationService.PlatformRegion, ct);
+            }
+        }
+
         await db.SaveChangesAsync(ct);
         return session;
     }

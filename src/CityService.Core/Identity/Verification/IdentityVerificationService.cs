@@ -8,7 +8,7 @@ namespace CityService.Core.Identity.Verification;
 /// Raises a citizen's assurance level through the population registry: name + ID number (L2), then a live face
 /// bound to a single-use challenge (L3). Tries are limited per day; every check is audited without personal data.
 /// </summary>
-public sealed class IdentityVerificationService(CityDbContext db, PersonalDataProtector protector, IPopulationRegistry registry, Consent.ConsentService consents, TimeProvider time)
+public sealed class IdentityVerificationService(CityDbContext db, PersonalDataProtector protector, IPopulationRegistry registry, Consent.ConsentService consents, Notifications.NotificationService notifications, TimeProvider time)
 {
     public const int IdTriesPerDay = 5;
     public const int FaceTriesPerDay = 3;
@@ -70,6 +70,7 @@ public sealed class IdentityVerificationService(CityDbContext db, PersonalDataPr
         {
             case RegistryIdentityOutcome.Match:
                 account.ConfirmIdentity(protector.Encrypt(trimmedName, "name"), index, protector.Encrypt(idNumber.Value.Value, "id-number"), answer.Reference!, now);
+                await NotifyVerifiedAsync(account, now, ct);
                 return await db.TrySaveChangesAsync(ct) ? account : IdNumberInUse(); // another account bound it a moment ago
             case RegistryIdentityOutcome.NameMismatch:
                 await db.SaveChangesAsync(ct);
@@ -151,6 +152,7 @@ public sealed class IdentityVerificationService(CityDbContext db, PersonalDataPr
         if (matched)
         {
             account.ConfirmFace(answer.Reference!, now);
+            await NotifyVerifiedAsync(account, now, ct);
         }
 
         await db.SaveChangesAsync(ct);
@@ -206,6 +208,14 @@ public sealed class IdentityVerificationService(CityDbContext db, PersonalDataPr
 
     private static Error RegistryUnavailable() => new(ErrorKind.Unavailable, IdentityErrors.Verification.RegistryUnavailable, new(
         "户籍核验服务暂时不可用，请稍后再试。", "The population registry cannot be reached right now; please try again later."));
+
+    /// <summary>"Your identity was verified": written with the verification, in the same SaveChanges.</summary>
+    private Task<Notifications.InboxNotification?> NotifyVerifiedAsync(Account account, DateTimeOffset now, CancellationToken ct) =>
+        notifications.NotifyAsync(db, account.Id, Notifications.NotificationEvents.Verified, new Dictionary<string, string>
+        {
+            ["level"] = account.AssuranceLevel.ToString(),
+            ["at"] = Notifications.NotificationEvents.Time(now),
+        }, Notifications.NotificationService.PlatformRegion, ct);
 }
 
 /// <summary>The one rule for "this needs a higher assurance level": a 403 problem that names the level required.</summary>

@@ -35,10 +35,14 @@ public interface IAccountEmailAddresses
     Task<string?> FindAsync(Guid accountId, CancellationToken ct);
 }
 
-/// <summary>Until accounts hold an e-mail address nobody has one: e-mail notifications are rejected as "no address".</summary>
-public sealed class NoAccountEmailAddresses : IAccountEmailAddresses
+/// <summary>The address the citizen set (<c>PUT /api/me/email</c>), stored encrypted on the account.</summary>
+public sealed class StoredAccountEmailAddresses(CityDbContext db, Identity.PersonalDataProtector protector) : IAccountEmailAddresses
 {
-    public Task<string?> FindAsync(Guid accountId, CancellationToken ct) => Task.FromResult<string?>(null);
+    public async Task<string?> FindAsync(Guid accountId, CancellationToken ct)
+    {
+        var cipher = await db.Accounts.AsNoTracking().Where(a => a.Id == accountId).Select(a => a.EmailCipher).SingleOrDefaultAsync(ct);
+        return cipher is null ? null : protector.Decrypt(cipher, "email");
+    }
 }
 
 /// <summary>SMTP through MailKit: one connection per message (notifications are few; no idle connection to keep alive).</summary>

@@ -46,7 +46,7 @@ public static partial class SendersSetup
             services,
             simulator: _ => new PickupDirectoryEmailTransport(Path.GetFullPath(email["PickupDirectory"] is { Length: > 0 } dir ? dir : Path.Combine("data", "mail"), builder.Environment.ContentRootPath)),
             real: sp => new SmtpEmailTransport(sp.GetRequiredService<EmailOptions>()));
-        services.TryAddScoped<IAccountEmailAddresses, NoAccountEmailAddresses>();
+        services.AddScoped<IAccountEmailAddresses, StoredAccountEmailAddresses>();
         services.AddSingleton<IOutboxSender, EmailOutboxSender>();
     }
 

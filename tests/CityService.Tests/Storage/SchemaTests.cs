@@ -151,6 +151,9 @@ public abstract class SchemaTests(StorageProvider provider) : IAsyncLifetime
             StaffInvitation.Issue("990100", "PSB", StaffRole.Approver, "phone-index-2", "phone-cipher-2", account.Id, now),
             ConsentRecord.Give(account.Id, ConsentKind.SensitiveIdentity, "2026.1", ConsentChannel.Api, now),
             CityService.Core.Outbox.OutboxMessage.Create("sms", "330100", "{}", now),
+            CityService.Core.Jobs.JobSchedule.Create("cleanup", now),
+            CityService.Core.Jobs.OneOffJob.Create("reminder", "{}", now, now),
+            CityService.Core.Jobs.JobRun.Start("cleanup", "2026-11-22T01:02:03.456Z", now, 1, "host:1:abc", now),
             ClientLimitHit.Record("code", "client-index", now),
             Activator.CreateInstance(typeof(SignInLockout), nonPublic: true)!,
         ];

@@ -36,6 +36,15 @@ public sealed class JobsModel(CityDbContext db, IEnumerable<JobRegistration> reg
         return Page();
     }
 
+    /// <summary>The text of a run's outcome (null: still running).</summary>
+    public static string Outcome(Infrastructure.Texts t, string? outcome) => outcome switch
+    {
+        "succeeded" => t["jobs.outcome.succeeded"],
+        "failed" => t["jobs.outcome.failed"],
+        "abandoned" => t["jobs.outcome.abandoned"],
+        _ => t["jobs.outcome.running"],
+    };
+
     /// <summary>Times as people here read them: China Standard Time (no daylight saving), to the second.</summary>
     public static string When(DateTimeOffset? at) =>
         at is { } t ? t.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) : "—";

@@ -5,6 +5,7 @@ using CityService.Web.Features.Identity;
 using CityService.Web.Features.LifeEvents;
 using CityService.Web.Features.Notifications;
 using CityService.Web.Features.Notifications.Senders;
+using CityService.Web.Features.Operations;
 using CityService.Web.Features.Regions;
 using CityService.Web.Features.Site;
 using CityService.Web.Infrastructure;
@@ -27,6 +28,7 @@ builder.AddHome();
 builder.AddIdentity();
 builder.AddNotifications();
 builder.AddNotificationSenders(); // SMS gateway (sign-in codes, notifications) and SMTP e-mail
+builder.AddOperations(); // background jobs and the outbox (runs them unless Jobs:Enabled=false)
 
 var app = builder.Build();
 if (!await app.PrepareDatabaseAsync(args))
@@ -51,6 +53,7 @@ app.MapCatalog();
 app.MapLifeEvents();
 app.MapIdentity();
 app.MapNotifications();
+app.MapOperations();
 app.MapStaticAssets().AllowAnonymous(); // wwwroot: fingerprinted, precompressed, fingerprinted URLs cached immutably
 app.MapRazorPages().WithStaticAssets(); // the pages of every capability (Features/**/*.cshtml); each declares [Authorize] or [AllowAnonymous]
 

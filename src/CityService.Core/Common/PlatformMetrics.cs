@@ -33,4 +33,20 @@ public static class PlatformMetrics
 
     /// <summary>Audit entries appended by <c>action</c> and <c>outcome</c>.</summary>
     public static readonly Counter<long> AuditEntries = Meter.CreateCounter<long>("cityservice.audit.entries", "{entry}", "Audit entries appended");
+
+    /// <summary>The outbox's numbers by channel as the dispatcher last read them (every <c>Outbox:StatsSeconds</c>), so a
+    /// scrape reads memory, not the database.</summary>
+    public static IReadOnlyList<CityService.Core.Outbox.OutboxChannelNumbers> Outbox { get; set; } = [];
+
+    /// <summary>Outbox messages waiting (pending), by <c>channel</c>.</summary>
+    public static readonly ObservableGauge<long> OutboxDepth = Meter.CreateObservableGauge("cityservice.outbox.depth",
+        () => Outbox.Select(n => new Measurement<long>(n.Pending, new KeyValuePair<string, object?>("channel", n.Channel))), "{message}", "Outbox messages waiting, by channel");
+
+    /// <summary>The age of the oldest waiting outbox message, by <c>channel</c>.</summary>
+    public static readonly ObservableGauge<double> OutboxOldestAge = Meter.CreateObservableGauge("cityservice.outbox.oldest_age",
+        () => Outbox.Select(n => new Measurement<double>(n.OldestPendingAgeSeconds, new KeyValuePair<string, object?>("channel", n.Channel))), "s", "Age of the oldest waiting outbox message, by channel");
+
+    /// <summary>Dead outbox messages (given up; an operator may retry them), by <c>channel</c>.</summary>
+    public static readonly ObservableGauge<long> OutboxDead = Meter.CreateObservableGauge("cityservice.outbox.dead",
+        () => Outbox.Select(n => new Measurement<long>(n.Dead, new KeyValuePair<string, object?>("channel", n.Channel))), "{message}", "Dead outbox messages, by channel");
 }

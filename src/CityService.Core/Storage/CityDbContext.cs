@@ -4,6 +4,7 @@ using CityService.Core.Identity.Clients;
 using CityService.Core.Identity.SignIn;
 using CityService.Core.Identity.Staff;
 using CityService.Core.Identity.Verification;
+using CityService.Core.Jobs;
 using CityService.Core.Notifications;
 using CityService.Core.Outbox;
 using CityService.Core.Regions;
@@ -55,7 +56,14 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Mic
 
     public DbSet<StaffInvitation> StaffInvitations => Set<StaffInvitation>();
 
+    // jobs: the transactional outbox and background jobs (docs/decisions/018-jobs-and-outbox.md)
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+
+    public DbSet<JobSchedule> JobSchedules => Set<JobSchedule>();
+
+    public DbSet<OneOffJob> OneOffJobs => Set<OneOffJob>();
+
+    public DbSet<JobRun> JobRuns => Set<JobRun>();
 
     // Notifications (notify): the inbox, the citizens' channel choices, the saved template versions.
     public DbSet<InboxNotification> InboxNotifications => Set<InboxNotification>();

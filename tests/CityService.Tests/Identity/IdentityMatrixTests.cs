@@ -178,6 +178,23 @@ public abstract class IdentityMatrixTests(AppFixture app) : IAsyncLifetime
         () => new { id = "matrix-" + Guid.NewGuid().ToString("N")[..12], kind = "department-system", nameZh = "测试", nameEn = "Test", scopes = new[] { "bills:write" }, regionCode = "330100", departmentCode = "PSB" },
         Unauthorized, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Created);
 
+    // Issue 9 (jobs): background jobs and the outbox are for platform operators only.
+    [Fact]
+    public Task Background_jobs() => Row(HttpMethod.Get, "/api/admin/jobs", null,
+        Unauthorized, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok);
+
+    [Fact]
+    public Task Runs_of_a_job() => Row(HttpMethod.Get, "/api/admin/jobs/cleanup/runs", null,
+        Unauthorized, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok);
+
+    [Fact]
+    public Task The_outbox() => Row(HttpMethod.Get, "/api/admin/outbox", null,
+        Unauthorized, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok);
+
+    [Fact]
+    public Task Retrying_an_outbox_message() => Row(HttpMethod.Post, $"/api/admin/outbox/{Guid.CreateVersion7()}/retry", null,
+        Unauthorized, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound);
+
     // Sessions (ADR 008): any signed-in account manages its own; machine callers have none. Each test signs in afresh,
     // so a row that ends sessions does not touch the other rows.
     private const HttpStatusCode NoContent = HttpStatusCode.NoContent;

@@ -155,6 +155,9 @@ public abstract class SchemaTests(StorageProvider provider) : IAsyncLifetime
                 new("标题", "正文", null), new("Title", "Text", null), now),
             CityService.Core.Notifications.NotificationPreference.Choose(account.Id, "payments", true, false, now),
             CityService.Core.Notifications.NotificationTemplate.Save("identity.verified", "sms", "zh", 2, null, "{{ level }}", account.Id, now),
+            CityService.Core.Jobs.JobSchedule.Create("cleanup", now),
+            CityService.Core.Jobs.OneOffJob.Create("reminder", "{}", now, now),
+            CityService.Core.Jobs.JobRun.Start("cleanup", "2026-11-22T01:02:03.456Z", now, 1, "host:1:abc", now),
             ClientLimitHit.Record("code", "client-index", now),
             Activator.CreateInstance(typeof(SignInLockout), nonPublic: true)!,
         ];

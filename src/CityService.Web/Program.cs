@@ -1,3 +1,4 @@
+using CityService.Web.Features.Audit;
 using CityService.Web.Features.Catalog;
 using CityService.Web.Features.Health;
 using CityService.Web.Features.Home;
@@ -23,8 +24,14 @@ builder.AddCatalog();
 builder.AddLifeEvents();
 builder.AddHome();
 builder.AddIdentity();
+builder.AddAudit();
 
 var app = builder.Build();
+if (await app.RunAuditCommandAsync(args))
+{
+    return; // `audit verify`: the exit code says whether the log is intact
+}
+
 if (!await app.PrepareDatabaseAsync(args))
 {
     return; // `migrate`: schema and reference data are up to date
@@ -46,6 +53,7 @@ app.MapRegions();
 app.MapCatalog();
 app.MapLifeEvents();
 app.MapIdentity();
+app.MapAudit();
 app.MapStaticAssets().AllowAnonymous(); // wwwroot: fingerprinted, precompressed, fingerprinted URLs cached immutably
 app.MapRazorPages().WithStaticAssets(); // the pages of every capability (Features/**/*.cshtml); each declares [Authorize] or [AllowAnonymous]
 

@@ -25,6 +25,77 @@ public sealed class AuditLog(TimeProvider time)
         await tx.CommitAsync(ct);
     }
 
+    /// <summary>Saves <paramref name="db"/>'s pending changes and appends the entries in one transaction (the caller's, or a new one).</summary>
+    public async Task SaveWithAsync(CityDbContext db, IEnumerable<AuditRecord> records, CancellationToken ct) =>
+        await TrySaveWithAsync(db, records, unique: false, ct);
+
+    /// <summary>
+    /// As <see cref="SaveWithAsync"/>, but a unique-key conflict (another request got there first) returns false and
+    /// leaves neither the changes nor the entries (<see cref="CityDbContext.TrySaveChangesAsync"/>).
+    /// </summary>
+    public Task<bool> TrySaveWithAsync(CityDbContext db, IEnumerable<AuditRecord> records, CancellationToken ct) =>
+        TrySaveWithAsync(db, records, unique: true, ct);
+
+    private async Task<bool> TrySaveWithAsync(CityDbContext db, IEnumerable<AuditRecord> records, bool unique, CancellationToken ct)
+    {
+        var own = db.Database.CurrentTransaction is null ? await db.BeginSerialisedAsync(ct) : null;
+        try
+        {
+            if (unique)
+            {
+                if (!await db.TrySaveChangesAsync(ct))
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                await db.SaveChangesAsync(ct);
+            }
+
+            foreach (var record in records)
+            {
+                await AppendAsync(db, record, ct); // the chain head's lock last, after the act's own locks: no cycles
+            }
+
+            if (own is not null)
+            {
+                await own.CommitAsync(ct);
+            }
+
+            return true;
+        }
+        finally
+        {
+            if (own is not null)
+            {
+                await own.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// A failed or refused sign-in, in its own transaction: about the phone's account when it has one (so its owner sees
+    /// it), else the phone by blind index. <paramref name="reason"/> is the error code.
+    /// </summary>
+    public async Task RecordSignInFailureAsync(CityDbContext db, string phoneIndex, string method, string reason, string outcome, CancellationToken ct)
+    {
+        var accountId = await db.Accounts.AsNoTracking().Where(a => a.PhoneIndex == phoneIndex).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(ct);
+        await RecordAsync(db, new AuditRecord(
+            AuditActions.SignInFailed, AuditActor.Anonymous,
+            accountId is null ? AuditRecord.PhoneObject : AuditRecord.AccountObject, accountId?.ToString() ?? phoneIndex,
+            outcome, Details: AuditRecord.DetailsOf(new { method, reason })), ct);
+    }
+
+    /// <summary>
+    /// Staff saw a citizen's personal data unmasked (<paramref name="what"/>: "phone", "id-number", "name", …), within the
+    /// caller's transaction if any. The citizen sees the department and the time on /me/security, never the staff person.
+    /// No page shows unmasked data to staff yet: the first one calls this.
+    /// </summary>
+    public Task RecordDataRevealedAsync(CityDbContext db, Guid staffAccountId, string regionCode, string departmentCode, Guid citizenAccountId, string what, CancellationToken ct) =>
+        RecordAsync(db, new AuditRecord(AuditActions.DataRevealed, AuditActor.Staff(staffAccountId), AuditRecord.AccountObject, citizenAccountId.ToString(),
+            RegionCode: regionCode, Details: AuditRecord.DetailsOf(new { department = departmentCode, what })), ct);
+
     private async Task AppendAsync(CityDbContext db, AuditRecord record, CancellationToken ct)
     {
         var region = record.RegionCode;

@@ -8,7 +8,7 @@ namespace CityService.Core.Identity.Verification;
 /// Raises a citizen's assurance level through the population registry: name + ID number (L2), then a live face
 /// bound to a single-use challenge (L3). Tries are limited per day; every check is audited without personal data.
 /// </summary>
-public sealed class IdentityVerificationService(CityDbContext db, PersonalDataProtector protector, IPopulationRegistry registry, Consent.ConsentService consents, TimeProvider time)
+public sealed class IdentityVerificationService(CityDbContext db, PersonalDataProtector protector, IPopulationRegistry registry, Consent.ConsentService consents, TimeProvider time, Audit.AuditLog audit)
 {
     public const int IdTriesPerDay = 5;
     public const int FaceTriesPerDay = 3;
@@ -70,7 +70,7 @@ public sealed class IdentityVerificationService(CityDbContext db, PersonalDataPr
         {
             case RegistryIdentityOutcome.Match:
                 account.ConfirmIdentity(protector.Encrypt(trimmedName, "name"), index, protector.Encrypt(idNumber.Value.Value, "id-number"), answer.Reference!, now);
-                return await db.TrySaveChangesAsync(ct) ? account : IdNumberInUse(); // another account bound it a moment ago
+                return await audit.TrySaveWithAsync(db, [Verified(accountId, "id-number")], ct) ? account : IdNumberInUse(); // another account bound it a moment ago
             case RegistryIdentityOutcome.NameMismatch:
                 await db.SaveChangesAsync(ct);
                 return Error.Invalid("name", IdentityErrors.Verification.NameMismatch, "姓名与身份证号码不匹配，请核对后重试。", "The name does not match the ID number; please check and try again.");
@@ -153,7 +153,7 @@ public sealed class IdentityVerificationService(CityDbContext db, PersonalDataPr
             account.ConfirmFace(answer.Reference!, now);
         }
 
-        await db.SaveChangesAsync(ct);
+        await audit.SaveWithAsync(db, matched ? [Verified(accountId, "face")] : [], ct);
         return answer.Outcome switch
         {
             _ when matched => account,
@@ -206,6 +206,10 @@ public sealed class IdentityVerificationService(CityDbContext db, PersonalDataPr
 
     private static Error RegistryUnavailable() => new(ErrorKind.Unavailable, IdentityErrors.Verification.RegistryUnavailable, new(
         "户籍核验服务暂时不可用，请稍后再试。", "The population registry cannot be reached right now; please try again later."));
+
+    private static Audit.AuditRecord Verified(Guid accountId, string method) =>
+        new(Audit.AuditActions.Verified, Audit.AuditActor.Account(accountId), Audit.AuditRecord.AccountObject, accountId.ToString(),
+            Details: Audit.AuditRecord.DetailsOf(new { method, level = method == "face" ? "L3" : "L2" }));
 }
 
 /// <summary>The one rule for "this needs a higher assurance level": a 403 problem that names the level required.</summary>

@@ -194,6 +194,15 @@ public abstract class IdentityMatrixTests(AppFixture app) : IAsyncLifetime
     public Task Ending_the_other_sessions() => Row(HttpMethod.Post, "/api/me/sessions/end-others", null,
         Unauthorized, Ok, Ok, Ok, Ok, Ok, Ok, Forbidden, Ok);
 
+    // The audit log (issue 9): a citizen's own security events; the operators' check and entries.
+    [Fact]
+    public Task Own_security_events() => Row(HttpMethod.Get, "/api/me/security-events", null,
+        Unauthorized, Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden);
+
+    [Fact]
+    public Task Audit_verification_and_entries() => Row(HttpMethod.Get, "/api/admin/audit/entries?action=identity.sign-in", null,
+        Unauthorized, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok);
+
     [Fact]
     public Task Signing_out() => Row(HttpMethod.Post, "/api/auth/signout", null,
         Unauthorized, NoContent, NoContent, NoContent, NoContent, NoContent, NoContent, Forbidden, NoContent);

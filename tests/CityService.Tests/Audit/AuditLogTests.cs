@@ -228,7 +228,7 @@ public abstract class AuditLogTests(AppFixture app)
         Assert.Equal(["sign-in", "sign-in"], events.Select(e => e.GetProperty("kind").GetString()));
         Assert.Equal(["failed", "succeeded"], events.Select(e => e.GetProperty("outcome").GetString()));
         Assert.Equal("code", events[1].GetProperty("method").GetString());
-        Assert.Contains("iPhone", events[1].GetProperty("device").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("Safari · iOS", events[1].GetProperty("device").GetString());
 
         app.Time.Advance(TimeSpan.FromSeconds(61));
         var other = app.BearerClient(await Otp(app.Client(), NewPhone()));

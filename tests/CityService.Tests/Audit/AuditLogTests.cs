@@ -298,15 +298,9 @@ public abstract class AuditLogTests(AppFixture app)
 
     private static string WrongCode(string code) => code == "000000" ? "111111" : "000000";
 
-    private async Task<string> Otp(HttpClient client, string phone)
-    {
-        (await client.PostAsJsonAsync("/api/auth/otp", new { phone })).EnsureSuccessStatusCode();
-        var verified = await (await client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code = app.Sms.LastCodeFor(phone) })).Json();
-        return verified.GetProperty("accessToken").GetString()!;
-    }
+    private Task<string> Otp(HttpClient client, string phone) => app.CodeToken(client, phone);
 
-    private static async Task<string> Password(HttpClient client, string phone, string password) =>
-        (await (await client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone, password })).Json()).GetProperty("accessToken").GetString()!;
+    private static Task<string> Password(HttpClient client, string phone, string password) => AppFixture.PasswordToken(client, phone, password);
 }
 
 public sealed class AuditLogTests_Sqlite(SqliteApp app) : AuditLogTests(app), IClassFixture<SqliteApp>;

@@ -81,15 +81,9 @@ public abstract class IdentityMatrixTests(AppFixture app) : IAsyncLifetime
 
     private static string NewPhone() => "133" + Interlocked.Increment(ref _phone).ToString("00000000", System.Globalization.CultureInfo.InvariantCulture);
 
-    private async Task<string> Otp(HttpClient client, string phone)
-    {
-        (await client.PostAsJsonAsync("/api/auth/otp", new { phone })).EnsureSuccessStatusCode();
-        var verified = await (await client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code = app.Sms.LastCodeFor(phone) })).Json();
-        return verified.GetProperty("accessToken").GetString()!;
-    }
+    private Task<string> Otp(HttpClient client, string phone) => app.CodeToken(client, phone);
 
-    private static async Task<string> Password(HttpClient client, string phone, string password) =>
-        (await (await client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone, password })).Json()).GetProperty("accessToken").GetString()!;
+    private static Task<string> Password(HttpClient client, string phone, string password) => AppFixture.PasswordToken(client, phone, password);
 
     private async Task<HttpStatusCode> Send(Who who, HttpMethod method, string path, object? body = null)
     {

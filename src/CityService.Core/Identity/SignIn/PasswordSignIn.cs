@@ -53,7 +53,7 @@ public sealed class PasswordSignIn(
         var locked = await ReserveTryAsync(phoneIndex, ct);
         if (locked is { } until)
         {
-            await audit.RecordSignInFailureAsync(db, phoneIndex, "password", IdentityErrors.Auth.LockedOut, Audit.AuditOutcomes.Refused, ct);
+            // Not audited: the wrong passwords that set the lock were; a flood of refused tries would only queue on the chain.
             return LockedOut(until);
         }
 

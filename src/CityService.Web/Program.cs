@@ -1,3 +1,4 @@
+using CityService.Web.Features.Audit;
 using CityService.Web.Features.Catalog;
 using CityService.Web.Features.Health;
 using CityService.Web.Features.Home;
@@ -29,8 +30,14 @@ builder.AddIdentity();
 builder.AddNotifications();
 builder.AddNotificationSenders(); // SMS gateway (sign-in codes, notifications) and SMTP e-mail
 builder.AddOperations(); // background jobs and the outbox (runs them unless Jobs:Enabled=false)
+builder.AddAudit();
 
 var app = builder.Build();
+if (await app.RunAuditCommandAsync(args))
+{
+    return; // `audit verify`: the exit code says whether the log is intact
+}
+
 if (!await app.PrepareDatabaseAsync(args))
 {
     return; // `migrate`: schema and reference data are up to date
@@ -54,6 +61,7 @@ app.MapLifeEvents();
 app.MapIdentity();
 app.MapNotifications();
 app.MapOperations();
+app.MapAudit();
 app.MapStaticAssets().AllowAnonymous(); // wwwroot: fingerprinted, precompressed, fingerprinted URLs cached immutably
 app.MapRazorPages().WithStaticAssets(); // the pages of every capability (Features/**/*.cshtml); each declares [Authorize] or [AllowAnonymous]
 

@@ -1,3 +1,4 @@
+using CityService.Core.Audit;
 using CityService.Core.Catalog;
 using CityService.Core.Identity;
 using CityService.Core.Identity.Clients;
@@ -71,6 +72,15 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Mic
     public DbSet<NotificationPreference> NotificationPreferences => Set<NotificationPreference>();
 
     public DbSet<NotificationTemplate> NotificationTemplates => Set<NotificationTemplate>();
+
+    // The audit log (issue 9, audit): append-only entries, chain heads, signed checkpoints, the local signing key.
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    public DbSet<AuditChainHead> AuditChainHeads => Set<AuditChainHead>();
+
+    public DbSet<AuditCheckpoint> AuditCheckpoints => Set<AuditCheckpoint>();
+
+    public DbSet<AuditSigningKey> AuditSigningKeys => Set<AuditSigningKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

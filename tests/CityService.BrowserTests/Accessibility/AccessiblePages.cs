@@ -46,6 +46,7 @@ public static class AccessiblePages
         new("verify", "/me/verify", Visitor.Citizen),
         new("sessions", "/me/sessions", Visitor.Citizen),
         new("notifications", "/me/notifications", Visitor.Citizen),
+        new("security", "/me/security", Visitor.Citizen), // sign-ins and who looked at my data (the audit log)
         new("channels", "/me/channels", Visitor.Citizen), // the linked channels (consents to partner apps) are a section of the profile
         new("signout", "/signout", Visitor.Citizen),
         new("staff-admin", "/admin/staff", Visitor.Staff),

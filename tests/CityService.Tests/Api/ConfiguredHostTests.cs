@@ -32,6 +32,7 @@ public sealed class ConfiguredHost(
             ["Sms:TemplateCode"] = "SMS_000000001",
             ["Email:Host"] = "smtp.city.example",
             ["Email:FromAddress"] = "noreply@city.example",
+            ["Audit:SigningKey"] = Audit.AuditTamper.SigningKeyPem,
             ["Registry:BaseUrl"] = "https://registry.example/",
             ["Registry:ClientId"] = "cityservice",
             ["Registry:Secret"] = "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=",
@@ -152,6 +153,13 @@ public abstract class ConfiguredHostTests(HostDatabase database)
             ("Registry:Mode", "Simulator"), ("Registry:BaseUrl", null), ("Registry:ClientId", null), ("Registry:Secret", null)));
         Assert.Null(host.StartFailure());
         Assert.Contains(host.Logs.GetSnapshot(), e => e.Level == LogLevel.Warning && e.Message.Contains("Registry uses its SIMULATOR (Registry:Mode=Simulator)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_production_host_without_an_audit_signing_key_refuses_to_start()
+    {
+        await using var host = Host("Production", ConfiguredHost.Production(("Audit:SigningKey", null)));
+        Assert.Contains("Audit:SigningKey is not set", host.StartFailure(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -102,7 +102,7 @@ public abstract class ConsentPageTests(AppFixture app)
         var account = await db.Accounts.AsNoTracking().SingleAsync(a => a.PhoneIndex == scope.ServiceProvider.GetRequiredService<Core.Identity.PersonalDataProtector>().BlindIndex(phone, "phone"));
 
         // The operator publishes privacy policy 2027.1: the versions agreed before no longer sign in, the new ones do.
-        var published = new ConsentService(db, new ConsentDocuments(TestConsents.Version, "2027.1"), app.Time);
+        var published = new ConsentService(db, new ConsentDocuments(TestConsents.Version, "2027.1"), app.Time, app.Service<Core.Audit.AuditLog>());
         Assert.NotNull(published.CheckSignIn(TestConsents.Version, TestConsents.Version));
         Assert.Null(published.CheckSignIn(TestConsents.Version, "2027.1"));
         await published.RecordSignInAsync(account.Id, ConsentChannel.Page, CancellationToken.None);

@@ -81,15 +81,9 @@ public abstract class IdentityMatrixTests(AppFixture app) : IAsyncLifetime
 
     private static string NewPhone() => "133" + Interlocked.Increment(ref _phone).ToString("00000000", System.Globalization.CultureInfo.InvariantCulture);
 
-    private async Task<string> Otp(HttpClient client, string phone)
-    {
-        (await client.PostAsJsonAsync("/api/auth/otp", new { phone })).EnsureSuccessStatusCode();
-        var verified = await (await client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code = app.Sms.LastCodeFor(phone) })).Json();
-        return verified.GetProperty("accessToken").GetString()!;
-    }
+    private Task<string> Otp(HttpClient client, string phone) => app.CodeToken(client, phone);
 
-    private static async Task<string> Password(HttpClient client, string phone, string password) =>
-        (await (await client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone, password })).Json()).GetProperty("accessToken").GetString()!;
+    private static Task<string> Password(HttpClient client, string phone, string password) => AppFixture.PasswordToken(client, phone, password);
 
     private async Task<HttpStatusCode> Send(Who who, HttpMethod method, string path, object? body = null)
     {
@@ -210,6 +204,15 @@ public abstract class IdentityMatrixTests(AppFixture app) : IAsyncLifetime
     [Fact]
     public Task Ending_the_other_sessions() => Row(HttpMethod.Post, "/api/me/sessions/end-others", null,
         Unauthorized, Ok, Ok, Ok, Ok, Ok, Ok, Forbidden, Ok);
+
+    // The audit log (issue 9): a citizen's own security events; the operators' check and entries.
+    [Fact]
+    public Task Own_security_events() => Row(HttpMethod.Get, "/api/me/security-events", null,
+        Unauthorized, Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden);
+
+    [Fact]
+    public Task Audit_verification_and_entries() => Row(HttpMethod.Get, "/api/admin/audit/entries?action=identity.sign-in", null,
+        Unauthorized, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Ok);
 
     [Fact]
     public Task Signing_out() => Row(HttpMethod.Post, "/api/auth/signout", null,

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using CityService.Core.Common;
 using CityService.Core.Identity;
@@ -70,6 +71,18 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
         var sent = await HtmlForms.Html(await HtmlForms.Submit(browser, start, "#phone-form", new() { ["phone"] = phone, ["agree"] = "true" }), HttpStatusCode.OK);
         return HtmlForms.Location(await HtmlForms.Submit(browser, sent, "#code-form", new() { ["code"] = Sms.LastCodeFor(phone) }));
     }
+
+    /// <summary>Signs in by code over the API (<paramref name="client"/> sends both requests) and returns the bearer token.</summary>
+    public async Task<string> CodeToken(HttpClient client, string phone)
+    {
+        (await client.PostAsJsonAsync("/api/auth/otp", new { phone })).EnsureSuccessStatusCode();
+        var verified = await (await client.PostAsJsonAsync("/api/auth/otp/verify", new { agreed = TestConsents.Agreed, phone, code = Sms.LastCodeFor(phone) })).Json();
+        return verified.GetProperty("accessToken").GetString()!;
+    }
+
+    /// <summary>Signs in by password over the API and returns the bearer token.</summary>
+    public static async Task<string> PasswordToken(HttpClient client, string phone, string password) =>
+        (await (await client.PostAsJsonAsync("/api/auth/password", new { agreed = TestConsents.Agreed, phone, password })).Json()).GetProperty("accessToken").GetString()!;
 
     public T Service<T>()
         where T : notnull => App.Services.GetRequiredService<T>();

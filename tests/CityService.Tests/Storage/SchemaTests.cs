@@ -160,6 +160,10 @@ public abstract class SchemaTests(StorageProvider provider) : IAsyncLifetime
             CityService.Core.Jobs.JobRun.Start("cleanup", "2026-11-22T01:02:03.456Z", now, 1, "host:1:abc", now),
             ClientLimitHit.Record("code", "client-index", now),
             Activator.CreateInstance(typeof(SignInLockout), nonPublic: true)!,
+            CityService.Core.Audit.AuditEntry.Create(new(CityService.Core.Audit.AuditActions.SignIn, CityService.Core.Audit.AuditActor.Account(account.Id)), 1, now, "trace-1", new string('0', 64)),
+            Activator.CreateInstance(typeof(CityService.Core.Audit.AuditChainHead), nonPublic: true)!,
+            CityService.Core.Audit.AuditCheckpoint.Create("000000", 1, new string('a', 64), now, "key-1", "c2lnbmF0dXJl"),
+            CityService.Core.Audit.AuditSigningKey.Create("key-1", "cHVibGlj", "sealed", now),
         ];
 
         List<(IEntityType Type, object?[] Key, EntityEntry Written)> written = [];

@@ -14,7 +14,7 @@ public sealed record ConsentDocuments(string Terms, string Privacy)
 /// Records and withdraws consents (PIPL). Signing in needs agreement to the current user agreement and privacy policy,
 /// every time: a new version is asked for at the next sign-in. Identity verification needs its own, separate consent.
 /// </summary>
-public sealed class ConsentService(CityDbContext db, ConsentDocuments documents, TimeProvider time)
+public sealed class ConsentService(CityDbContext db, ConsentDocuments documents, TimeProvider time, Audit.AuditLog audit)
 {
     public ConsentDocuments Documents => documents;
 
@@ -98,22 +98,34 @@ public sealed class ConsentService(CityDbContext db, ConsentDocuments documents,
             account.EndAllSessions();
         }
 
-        await db.SaveChangesAsync(ct);
+        await audit.SaveWithAsync(db, [Audited(Audit.AuditActions.ConsentWithdrawn, accountId, record.Kind, record.Version, null)], ct);
         return record;
     }
 
     private async Task RecordAsync(Guid accountId, ConsentKind[] kinds, ConsentChannel channel, CancellationToken ct)
     {
         var now = time.GetUtcNow();
+        var given = new List<Audit.AuditRecord>();
         foreach (var kind in kinds)
         {
             var version = documents.VersionOf(kind);
             if (!await db.Set<ConsentRecord>().AnyAsync(c => c.AccountId == accountId && c.Kind == kind && c.Version == version && c.WithdrawnAt == null, ct))
             {
                 db.Set<ConsentRecord>().Add(ConsentRecord.Give(accountId, kind, version, channel, now));
+                given.Add(Audited(Audit.AuditActions.ConsentGiven, accountId, kind, version, channel));
             }
         }
 
-        await db.SaveChangesAsync(ct);
+        if (given.Count == 0)
+        {
+            await db.SaveChangesAsync(ct);
+            return;
+        }
+
+        await audit.SaveWithAsync(db, given, ct);
     }
+
+    private static Audit.AuditRecord Audited(string action, Guid accountId, ConsentKind kind, string version, ConsentChannel? channel) =>
+        new(action, Audit.AuditActor.Account(accountId), Audit.AuditRecord.AccountObject, accountId.ToString(),
+            Details: Audit.AuditRecord.DetailsOf(new { kind = System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(kind.ToString()), version, channel = channel?.ToString().ToLowerInvariant() }));
 }

@@ -11,7 +11,7 @@ namespace CityService.Core.Identity.SignIn;
 /// Phone sign-in with one-time codes. Limits live in the database so every instance enforces the same:
 /// per phone one code a minute and ten an hour, per client address thirty an hour.
 /// </summary>
-public sealed class OtpService(CityDbContext db, PersonalDataProtector protector, ISmsSender sms, ClientLimits limits, Notifications.NotificationService notifications, TimeProvider time)
+public sealed class OtpService(CityDbContext db, PersonalDataProtector protector, ISmsSender sms, ClientLimits limits, Notifications.NotificationService notifications, TimeProvider time, Audit.AuditLog audit)
 {
     public static readonly TimeSpan PhoneInterval = TimeSpan.FromMinutes(1);
     public const int PhonePerHour = 10;
@@ -71,7 +71,8 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
         var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("000000", CultureInfo.InvariantCulture);
         var id = Guid.CreateVersion7(now);
         db.OtpChallenges.Add(OtpChallenge.Issue(id, phoneIndex, clientIndex, Hash(id, code, context), now));
-        await db.SaveChangesAsync(ct);
+        await audit.SaveWithAsync(db, [new(Audit.AuditActions.CodeSent, Audit.AuditActor.Anonymous, Audit.AuditRecord.PhoneObject, phoneIndex,
+            Details: Audit.AuditRecord.DetailsOf(new { purpose = context is null ? "sign-in" : "confirm" }))], ct);
         await tx.CommitAsync(ct);
 
         try
@@ -118,6 +119,11 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
         var checkedPhone = await CheckAsync(phoneInput, code, ct);
         if (!checkedPhone.IsOk)
         {
+            if (PhoneNumber.Parse(phoneInput) is { IsOk: true } tried)
+            {
+                await audit.RecordSignInFailureAsync(db, protector.BlindIndex(tried.Value.Value, "phone"), "code", checkedPhone.Error.Code, Audit.AuditOutcomes.Failed, ct);
+            }
+
             return checkedPhone.Error;
         }
 

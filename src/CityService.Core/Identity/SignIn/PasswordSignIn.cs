@@ -28,7 +28,7 @@ public sealed class SignInLockout
 /// phones with and without an account alike: both hash, both count, both lock.
 /// </summary>
 public sealed class PasswordSignIn(
-    CityDbContext db, PersonalDataProtector protector, IPasswordHasher<Account> hasher, IOptions<IdentityOptions> identity, ClientLimits limits, TimeProvider time)
+    CityDbContext db, PersonalDataProtector protector, IPasswordHasher<Account> hasher, IOptions<IdentityOptions> identity, ClientLimits limits, TimeProvider time, Audit.AuditLog audit)
 {
     public const int ClientPerWindow = 60;
     public static readonly TimeSpan ClientWindow = TimeSpan.FromMinutes(15);
@@ -53,6 +53,7 @@ public sealed class PasswordSignIn(
         var locked = await ReserveTryAsync(phoneIndex, ct);
         if (locked is { } until)
         {
+            // Not audited: the wrong passwords that set the lock were; a flood of refused tries would only queue on the chain.
             return LockedOut(until);
         }
 
@@ -70,6 +71,7 @@ public sealed class PasswordSignIn(
 
         if (verdict == PasswordVerificationResult.Failed)
         {
+            await audit.RecordSignInFailureAsync(db, phoneIndex, "password", IdentityErrors.Auth.PasswordInvalid, Audit.AuditOutcomes.Failed, ct);
             return Error.Invalid("password", IdentityErrors.Auth.PasswordInvalid, "手机号或密码不正确。", "The phone number or password is wrong.");
         }
 

@@ -10,7 +10,7 @@ public sealed record SessionSummary(string Id, SessionKind Kind, SignInMethod Me
 /// authorized request with one query, ended by signing out, by "sign out everywhere else", or by rotating the
 /// account's security stamp.
 /// </summary>
-public sealed class SessionService(IDbContextFactory<CityDbContext> dbFactory, Notifications.NotificationService notifications, TimeProvider time)
+public sealed class SessionService(IDbContextFactory<CityDbContext> dbFactory, Notifications.NotificationService notifications, TimeProvider time, Audit.AuditLog audit)
 {
     /// <summary>How often "last seen" is written at most: a request within this time of the last write writes nothing.</summary>
     public static readonly TimeSpan LastSeenGranularity = TimeSpan.FromMinutes(5);
@@ -42,7 +42,8 @@ public sealed class SessionService(IDbContextFactory<CityDbContext> dbFactory, N
             }
         }
 
-        await db.SaveChangesAsync(ct);
+        await audit.SaveWithAsync(db, [new(Audit.AuditActions.SignIn, Audit.AuditActor.Account(account.Id), Audit.AuditRecord.AccountObject, account.Id.ToString(),
+            Details: Audit.AuditRecord.DetailsOf(new { method = method.ToString().ToLowerInvariant(), device = session.Device, channel = channelId }))], ct);
         return session;
     }
 

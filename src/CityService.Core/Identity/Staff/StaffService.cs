@@ -32,7 +32,7 @@ public sealed record AcceptedRole(string RegionCode, string DepartmentCode, Staf
 /// so ids of other departments cannot be probed. Roles are given by invitation only (ADR 009): the admin's answer is the
 /// same for every phone, and only the phone's holder, after proving it with a code, learns whether it can be staff.
 /// </summary>
-public sealed class StaffService(CityDbContext db, PersonalDataProtector protector, TimeProvider time, OtpService otp, ISmsSender sms)
+public sealed class StaffService(CityDbContext db, PersonalDataProtector protector, TimeProvider time, OtpService otp, ISmsSender sms, Audit.AuditLog audit)
 {
     /// <summary>Binds acceptance codes to this purpose: they neither sign in nor confirm channel links.</summary>
     private const string AcceptContext = "staff-invitation";
@@ -212,7 +212,8 @@ public sealed class StaffService(CityDbContext db, PersonalDataProtector protect
                     && a.DepartmentCode == invitation.DepartmentCode && a.Role == invitation.Role, ct))
             {
                 db.StaffAssignments.Add(new StaffAssignment(invitation.RegionCode, invitation.DepartmentCode, account.Id, invitation.Role, now));
-                await db.TrySaveChangesAsync(ct); // a parallel acceptance of a twin invitation may have added the same role
+                // a parallel acceptance of a twin invitation may have added the same role
+                await audit.TrySaveWithAsync(db, [StaffAudit(Audit.AuditActions.RoleGranted, Audit.AuditActor.Account(account.Id), invitation.RegionCode, invitation.DepartmentCode, account.Id, invitation.Role, invitation.Id)], ct);
             }
 
             accepted.Add(new AcceptedRole(invitation.RegionCode, invitation.DepartmentCode, invitation.Role));
@@ -256,9 +257,13 @@ public sealed class StaffService(CityDbContext db, PersonalDataProtector protect
         }
 
         db.StaffAssignments.Remove(row);
-        await db.SaveChangesAsync(ct);
+        await audit.SaveWithAsync(db, [StaffAudit(Audit.AuditActions.RoleRevoked, Audit.AuditActor.Staff(actor.AccountId), regionCode, departmentCode, accountId, role!.Value, null)], ct);
         return true;
     }
+
+    private static Audit.AuditRecord StaffAudit(string action, Audit.AuditActor actor, string regionCode, string departmentCode, Guid accountId, StaffRole role, Guid? invitation) =>
+        new(action, actor, Audit.AuditRecord.AccountObject, accountId.ToString(), RegionCode: regionCode,
+            Details: Audit.AuditRecord.DetailsOf(new { department = departmentCode, role = StaffRoles.Slug(role), invitation }));
 
     /// <summary>Not visible: 404. Visible but not administered by the actor: 403.</summary>
     private async Task<Error?> Guard(Actor actor, string regionCode, string departmentCode, CancellationToken ct)

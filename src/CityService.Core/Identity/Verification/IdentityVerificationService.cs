@@ -8,7 +8,7 @@ namespace CityService.Core.Identity.Verification;
 /// Raises a citizen's assurance level through the population registry: name + ID number (L2), then a live face
 /// bound to a single-use challenge (L3). Tries are limited per day; every check is audited without personal data.
 /// </summary>
-public sealed class IdentityVerificationService(CityDbContext db, PersonalDataProtector protector, IPopulationRegistry registry, Consent.ConsentService consents, Notifications.NotificationService notifications, TimeProvider time)
+public sealed class IdentityVerificationService(CityDbContext db, PersonalDataProtector protector, IPopulationRegistry registry, Consent.ConsentService consents, Notifications.NotificationService notifications, TimeProvider time, Audit.AuditLog audit)
 {
     public const int IdTriesPerDay = 5;
     public const int FaceTriesPerDay = 3;
@@ -71,7 +71,7 @@ public sealed class IdentityVerificationService(CityDbContext db, PersonalDataPr
             case RegistryIdentityOutcome.Match:
                 account.ConfirmIdentity(protector.Encrypt(trimmedName, "name"), index, protector.Encrypt(idNumber.Value.Value, "id-number"), answer.Reference!, now);
                 await NotifyVerifiedAsync(account, now, ct);
-                return await db.TrySaveChangesAsync(ct) ? account : IdNumberInUse(); // another account bound it a moment ago
+                return await audit.TrySaveWithAsync(db, [Verified(accountId, "id-number")], ct) ? account : IdNumberInUse(); // another account bound it a moment ago
             case RegistryIdentityOutcome.NameMismatch:
                 await db.SaveChangesAsync(ct);
                 return Error.Invalid("name", IdentityErrors.Verification.NameMismatch, "姓名与身份证号码不匹配，请核对后重试。", "The name does not match the ID number; please check and try again.");
@@ -155,7 +155,7 @@ public sealed class IdentityVerificationService(CityDbContext db, PersonalDataPr
             await NotifyVerifiedAsync(account, now, ct);
         }
 
-        await db.SaveChangesAsync(ct);
+        await audit.SaveWithAsync(db, matched ? [Verified(accountId, "face")] : [], ct);
         return answer.Outcome switch
         {
             _ when matched => account,
@@ -216,6 +216,10 @@ public sealed class IdentityVerificationService(CityDbContext db, PersonalDataPr
             ["level"] = account.AssuranceLevel.ToString(),
             ["at"] = Notifications.NotificationEvents.Time(now),
         }, Notifications.NotificationService.PlatformRegion, ct);
+
+    private static Audit.AuditRecord Verified(Guid accountId, string method) =>
+        new(Audit.AuditActions.Verified, Audit.AuditActor.Account(accountId), Audit.AuditRecord.AccountObject, accountId.ToString(),
+            Details: Audit.AuditRecord.DetailsOf(new { method, level = method == "face" ? "L3" : "L2" }));
 }
 
 /// <summary>The one rule for "this needs a higher assurance level": a 403 problem that names the level required.</summary>

@@ -40,7 +40,7 @@ public static partial class ClientAdminEndpoints
     }
 
     public static async Task<Results<Created<NewClientDto>, ProblemHttpResult>> Create(
-        NewClientRequest request, CityDbContext db, PersonalDataProtector protector, TimeProvider time, HttpContext http, CancellationToken ct)
+        NewClientRequest request, CityDbContext db, PersonalDataProtector protector, TimeProvider time, Core.Audit.AuditLog audit, HttpContext http, CancellationToken ct)
     {
         if (request.Id is null || !ClientId().IsMatch(request.Id))
         {
@@ -98,7 +98,8 @@ public static partial class ClientAdminEndpoints
         }
 
         db.ApiClients.Add(client);
-        await db.SaveChangesAsync(ct);
+        await audit.SaveWithAsync(db, [new(Core.Audit.AuditActions.ClientRegistered, Core.Audit.AuditActor.Account(http.User.AccountId()!.Value), "api-client", client.Id,
+            RegionCode: client.RegionCode ?? Core.Audit.AuditRecord.PlatformRegion, Details: Core.Audit.AuditRecord.DetailsOf(new { kind = request.Kind, scopes }))], ct);
         var dto = new ClientIdentityDto(client.Id, client.Kind, client.NameZh, client.NameEn, client.Scopes, client.RegionCode, client.DepartmentCode);
         return TypedResults.Created($"/api/admin/clients/{client.Id}", new NewClientDto(client.Id, secret, dto));
     }

@@ -1,0 +1,79 @@
+using System.Text.Json;
+
+namespace CityService.Core.Audit;
+
+/// <summary>The stable action codes (dotted, lower-case). Add new ones here; never rename one that has been written.</summary>
+public static class AuditActions
+{
+    public const string SignIn = "identity.sign-in";
+    public const string SignInFailed = "identity.sign-in-failed";
+    public const string CodeSent = "identity.code-sent";
+    public const string Verified = "identity.verified";
+    public const string DataRevealed = "staff.data-revealed";
+    public const string RoleGranted = "staff.role-granted";
+    public const string RoleRevoked = "staff.role-revoked";
+    public const string InvitationAccepted = "staff.invitation-accepted";
+    public const string ClientRegistered = "client.registered";
+    public const string ConsentGiven = "consent.given";
+    public const string ConsentWithdrawn = "consent.withdrawn";
+    public const string OutboxRetried = "outbox.retried";
+}
+
+public static class AuditActorKinds
+{
+    public const string Account = "account";
+    public const string Staff = "staff";
+    public const string Client = "client";
+    public const string System = "system";
+
+    /// <summary>Someone not (yet) known: a failed sign-in.</summary>
+    public const string Anonymous = "anonymous";
+}
+
+public static class AuditOutcomes
+{
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+    public const string Refused = "refused";
+}
+
+/// <summary>Who did it: an account (citizen or operator), staff acting in a role, an API client, the platform itself.</summary>
+public sealed record AuditActor(string Kind, string? Id)
+{
+    public static readonly AuditActor System = new(AuditActorKinds.System, null);
+
+    public static readonly AuditActor Anonymous = new(AuditActorKinds.Anonymous, null);
+
+    public static AuditActor Account(Guid id) => new(AuditActorKinds.Account, id.ToString());
+
+    public static AuditActor Staff(Guid accountId) => new(AuditActorKinds.Staff, accountId.ToString());
+
+    public static AuditActor Client(string clientId) => new(AuditActorKinds.Client, clientId);
+}
+
+/// <summary>
+/// What a capability asks the log to record. <see cref="Details"/> is small JSON without personal data in clear (codes,
+/// blind indexes, masked forms); build it with <see cref="DetailsOf"/>.
+/// </summary>
+public sealed record AuditRecord(
+    string Action,
+    AuditActor Actor,
+    string? ObjectType = null,
+    string? ObjectId = null,
+    string Outcome = AuditOutcomes.Succeeded,
+    string RegionCode = AuditRecord.PlatformRegion,
+    string? Details = null)
+{
+    /// <summary>The chain of platform-wide acts (identity, operators): not a region of its own.</summary>
+    public const string PlatformRegion = "000000";
+
+    public const string AccountObject = "account";
+
+    /// <summary>A phone by its blind index (failed sign-ins of phones without an account).</summary>
+    public const string PhoneObject = "phone";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Serialises a small anonymous object (e.g. <c>new { method = "code" }</c>) as the entry's details.</summary>
+    public static string DetailsOf(object details) => JsonSerializer.Serialize(details, Json);
+}

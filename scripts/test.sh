@@ -4,6 +4,7 @@
 #   - PostgreSQL 15: a throwaway server (initdb + pg_ctl as the postgres user) on a free loopback
 #     port with its socket in a temp dir, stopped on exit even when tests fail.
 #   - Chromium: Debian's package, installed when missing, for the browser tests.
+#   - promtool: from Debian's prometheus package, installed when missing, for the metrics test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -23,6 +24,14 @@ if [ ${#need_packages[@]} -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_packages[@]}" >/dev/null
 fi
+# promtool (the metrics test lints /metrics with it) comes in Debian's prometheus package: only it, not the node exporter
+# it recommends; the server it ships is never started (a host without an init system refuses service starts anyway).
+if ! command -v promtool >/dev/null 2>&1; then
+  echo "Installing prometheus (for promtool) from Debian ..."
+  [ ${#need_packages[@]} -gt 0 ] || as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+command -v promtool >/dev/null 2>&1 || { echo "promtool is not installed (Debian package prometheus)" >&2; exit 1; }
 [ -x "$PG_BIN/initdb" ] || { echo "PostgreSQL 15 server binaries not found in $PG_BIN" >&2; exit 1; }
 CHROMIUM=$(command -v chromium) || { echo "Chromium is not installed" >&2; exit 1; }
 

@@ -3,6 +3,7 @@ using CityService.Web.Features.Health;
 using CityService.Web.Features.Home;
 using CityService.Web.Features.Identity;
 using CityService.Web.Features.LifeEvents;
+using CityService.Web.Features.Metrics;
 using CityService.Web.Features.Regions;
 using CityService.Web.Features.Site;
 using CityService.Web.Infrastructure;
@@ -23,6 +24,7 @@ builder.AddCatalog();
 builder.AddLifeEvents();
 builder.AddHome();
 builder.AddIdentity();
+builder.AddMetrics();
 
 var app = builder.Build();
 if (!await app.PrepareDatabaseAsync(args))
@@ -46,6 +48,7 @@ app.MapRegions();
 app.MapCatalog();
 app.MapLifeEvents();
 app.MapIdentity();
+app.MapMetrics();
 app.MapStaticAssets().AllowAnonymous(); // wwwroot: fingerprinted, precompressed, fingerprinted URLs cached immutably
 app.MapRazorPages().WithStaticAssets(); // the pages of every capability (Features/**/*.cshtml); each declares [Authorize] or [AllowAnonymous]
 

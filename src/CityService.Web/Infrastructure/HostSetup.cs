@@ -47,7 +47,7 @@ public static class HostSetup
     public static void ConfigureDatabase(IServiceProvider services, StorageSettings settings, DbContextOptionsBuilder options)
     {
         settings.Configure(options);
-        options.AddInterceptors(services.GetRequiredService<DatabaseOutage>());
+        options.AddInterceptors(services.GetRequiredService<DatabaseOutage>(), Features.Metrics.DbCommandMetrics.For(settings.Provider));
         options.ConfigureWarnings(w => w.Log(
             (Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.CommandError, LogLevel.Debug),
             (Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.ConnectionError, LogLevel.Debug),

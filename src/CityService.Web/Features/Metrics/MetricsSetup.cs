@@ -1,0 +1,88 @@
+using CityService.Core.Common;
+using Microsoft.Extensions.Logging.Console;
+using Npgsql;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace CityService.Web.Features.Metrics;
+
+/// <summary>
+/// Metrics and traces through OpenTelemetry (ADR 021). <c>/metrics</c> answers the Prometheus text format (OpenMetrics when
+/// the scraper asks for it): HTTP requests by route template (ASP.NET Core's own meters), database time
+/// (<see cref="DbCommandMetrics"/>, and Npgsql's meter on PostgreSQL), the platform's meter (<see cref="PlatformMetrics"/>:
+/// jobs, outbox, sign-ins, codes, caches, notifications, audit) and the runtime. Only <see cref="MetricsAccess"/> may read
+/// it; anyone else gets the site's ordinary 404. Traces are exported only when an exporter is configured
+/// (<c>Telemetry:ConsoleExporter</c> locally, <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> in production); every log line carries
+/// its request's trace id either way.
+/// </summary>
+public static class MetricsSetup
+{
+    public const string Path = "/metrics";
+
+    public static void AddMetrics(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(MetricsAccess.From(builder.Configuration));
+
+        var console = builder.Configuration.GetValue("Telemetry:ConsoleExporter", false);
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("cityservice", serviceInstanceId: Environment.MachineName + "-" + Environment.ProcessId))
+            .WithMetrics(metrics => metrics
+                .AddMeter(PlatformMetrics.MeterName)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddNpgsqlInstrumentation()
+                .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)); // every scrape sees the latest numbers
+        if (console || otlp)
+        {
+            telemetry.WithTracing(tracing =>
+            {
+                tracing
+                    .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments(Path))
+                    .AddHttpClientInstrumentation()
+                    .AddNpgsql();
+                if (console)
+                {
+                    tracing.AddConsoleExporter();
+                }
+            });
+        }
+
+        if (otlp)
+        {
+            telemetry.UseOtlpExporter(); // metrics, traces and logs, to the collector the standard OTEL_EXPORTER_OTLP_* variables name
+        }
+
+        // One line per entry, with the scopes: ASP.NET Core's request scope carries SpanId, TraceId and ParentId (the
+        // host's ActivityTrackingOptions), so a log line can be matched to its trace and to the reference on an error page.
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.IncludeScopes = true;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+    }
+
+    /// <summary>/metrics, outside the API description and authorization (it has its own gate): a 404 for whoever may not read it.</summary>
+    public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder app)
+    {
+        var access = app.ServiceProvider.GetRequiredService<MetricsAccess>();
+        app.MapPrometheusScrapingEndpoint(Path, meterProvider: null, configureBranchedPipeline: branch => branch.Use((http, next) =>
+        {
+            if (!access.Allows(http))
+            {
+                http.Response.StatusCode = StatusCodes.Status404NotFound; // as for any address that is not there
+                return Task.CompletedTask;
+            }
+
+            return next(http);
+        }), optionsName: null)
+            .AllowAnonymous()
+            .ExcludeFromDescription();
+        return app;
+    }
+}

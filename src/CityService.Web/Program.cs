@@ -7,6 +7,7 @@ using CityService.Web.Features.LifeEvents;
 using CityService.Web.Features.Notifications;
 using CityService.Web.Features.Notifications.Senders;
 using CityService.Web.Features.Operations;
+using CityService.Web.Features.Metrics;
 using CityService.Web.Features.Regions;
 using CityService.Web.Features.Site;
 using CityService.Web.Infrastructure;
@@ -31,6 +32,7 @@ builder.AddNotifications();
 builder.AddNotificationSenders(); // SMS gateway (sign-in codes, notifications) and SMTP e-mail
 builder.AddOperations(); // background jobs and the outbox (runs them unless Jobs:Enabled=false)
 builder.AddAudit();
+builder.AddMetrics();
 
 var app = builder.Build();
 if (await app.RunAuditCommandAsync(args))
@@ -62,6 +64,7 @@ app.MapIdentity();
 app.MapNotifications();
 app.MapOperations();
 app.MapAudit();
+app.MapMetrics();
 app.MapStaticAssets().AllowAnonymous(); // wwwroot: fingerprinted, precompressed, fingerprinted URLs cached immutably
 app.MapRazorPages().WithStaticAssets(); // the pages of every capability (Features/**/*.cshtml); each declares [Authorize] or [AllowAnonymous]
 

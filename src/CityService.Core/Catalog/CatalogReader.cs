@@ -139,6 +139,10 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
     public async Task<IReadOnlyList<EffectiveServiceItem>> ForRegionAsync(string regionCode, CancellationToken ct) =>
         (await SnapshotForAsync(regionCode, ct)).Items;
 
+    private static readonly KeyValuePair<string, object?> SnapshotCache = new("cache", "catalog-snapshot");
+    private static readonly KeyValuePair<string, object?> Hit = new("result", "hit");
+    private static readonly KeyValuePair<string, object?> Miss = new("result", "miss");
+
     private async Task<Snapshot> SnapshotForAsync(string regionCode, CancellationToken ct)
     {
         var slot = Slot(regionCode);
@@ -148,17 +152,20 @@ public sealed class CatalogReader(IDbContextFactory<CityDbContext> dbFactory, Re
             var age = time.GetUtcNow() - current.LoadedAt;
             if (age < RefreshAfter)
             {
+                PlatformMetrics.CacheLookups.Add(1, SnapshotCache, Hit);
                 return current;
             }
 
             if (age < CacheLifetime)
             {
+                PlatformMetrics.CacheLookups.Add(1, SnapshotCache, Hit);
                 _ = Rebuild(slot, regionCode, generation); // readers keep the old snapshot meanwhile
                 return current;
             }
         }
 
         // No usable snapshot (first read, too old, or an edit through this instance): wait for the one rebuild.
+        PlatformMetrics.CacheLookups.Add(1, SnapshotCache, Miss);
         return await Rebuild(slot, regionCode, generation).WaitAsync(ct);
     }
 

@@ -40,14 +40,15 @@ public static class HostSetup
     }
 
     /// <summary>
-    /// The EF options of the host's contexts: the storage settings, the outage watch, and EF's own per-failure error
-    /// logs lowered to Debug — an outage is logged once by <see cref="DatabaseOutage"/>, and any other failure by the
-    /// exception handler, so nothing is lost and nothing is logged once per request while the database is away.
+    /// The EF options of the host's contexts: the storage settings, the outage watch, the command-time metrics, and EF's
+    /// own per-failure error logs lowered to Debug — an outage is logged once by <see cref="DatabaseOutage"/>, and any
+    /// other failure by the exception handler, so nothing is lost and nothing is logged once per request while the
+    /// database is away.
     /// </summary>
     public static void ConfigureDatabase(IServiceProvider services, StorageSettings settings, DbContextOptionsBuilder options)
     {
         settings.Configure(options);
-        options.AddInterceptors(services.GetRequiredService<DatabaseOutage>());
+        options.AddInterceptors(services.GetRequiredService<DatabaseOutage>(), Features.Metrics.DbCommandMetrics.For(settings.Provider));
         options.ConfigureWarnings(w => w.Log(
             (Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.CommandError, LogLevel.Debug),
             (Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.ConnectionError, LogLevel.Debug),

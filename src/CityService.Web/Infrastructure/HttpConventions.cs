@@ -68,7 +68,7 @@ public static class HttpConventions
     public static bool TrustsProxies(ForwardedHeadersOptions options) => options.KnownProxies.Count > 0 || options.KnownIPNetworks.Count > 0;
 
     /// <summary>A list given as array entries (<c>:0</c>, <c>:1</c>) or as one comma-separated value.</summary>
-    private static IEnumerable<string> Values(IConfigurationSection section) =>
+    internal static IEnumerable<string> Values(IConfigurationSection section) =>
         section.GetChildren().Select(c => c.Value ?? string.Empty).Prepend(section.Value ?? string.Empty)
         .SelectMany(v => v.Split([',', ';'], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
 

@@ -11,7 +11,7 @@ public interface IMatrixPart
 
 /// <summary>
 /// Issue 8 §6: axe-core on every page of <see cref="AccessiblePages"/>, in both viewports (phone 390×844, desktop
-/// 1280×800), both languages and both display modes: no violation of WCAG 2.0/2.1 A and AA, and in the elder mode none
+/// 1280×800), both languages and both display modes (six of the eight combinations, see <see cref="SqliteChinese"/>): no violation of WCAG 2.0/2.1 A and AA, and in the elder mode none
 /// of AAA's enhanced contrast (7:1) either. Each (viewport, language, mode) is one browser context walking the table;
 /// every page is screenshotted (screenshots/&lt;provider&gt;/a11y/), has no horizontal scroll, and answers its status.
 /// In the elder mode every control is at least 44×44 px and the body text is a quarter larger.
@@ -71,50 +71,46 @@ public abstract class AxeMatrixTests<TSite, TPart>(TSite site)
 
 public static class Combination
 {
-    public static TheoryData<string, string, bool> Of(string viewport, params (string Language, bool Elder)[] rows)
+    public static TheoryData<string, string, bool> Of(params (string Viewport, string Language, bool Elder)[] rows)
     {
         var data = new TheoryData<string, string, bool>();
-        foreach (var (language, elder) in rows)
+        foreach (var (viewport, language, elder) in rows)
         {
             data.Add(viewport, language, elder);
         }
 
         return data;
     }
-
-    public static readonly (string, bool)[] All = [("zh-CN", false), ("zh-CN", true), ("en", false), ("en", true)];
-}
-
-/// <summary>SQLite: every combination, phones and desktops in two classes that run side by side.</summary>
-public sealed class SqlitePhones : IMatrixPart
-{
-    public static TheoryData<string, string, bool> Combinations => Combination.Of("phone", Combination.All);
-}
-
-public sealed class SqliteDesktops : IMatrixPart
-{
-    public static TheoryData<string, string, bool> Combinations => Combination.Of("desktop", Combination.All);
 }
 
 /// <summary>
-/// PostgreSQL: the pages' markup does not depend on the database and one walk of the table costs about a minute on a
-/// 2-core machine, so two walks cover each value of each dimension once instead of all eight again.
+/// Which combinations are walked (issue 9: the test command's time budget). Each walk costs about a minute of both cores,
+/// most of it axe-core, so the matrix walks six of the eight combinations instead of ten walks: all four phone
+/// combinations (the device most people use; SQLite or PostgreSQL), and on desktops English in the standard mode and
+/// Chinese in the elder mode — so every page is checked in both languages, in the elder mode at phone size in both, and
+/// every pair of values (viewport × language, viewport × mode, language × mode) at least once. The two left out
+/// (desktop Chinese standard, desktop English elder) differ from checked ones in one value each: the server sends the
+/// same markup to both viewports, and the style sheet's desktop rules are checked in both languages and both modes.
+/// Two walks per class, three classes side by side.
 /// </summary>
-public sealed class PostgresSample : IMatrixPart
+public sealed class SqliteChinese : IMatrixPart
 {
-    public static TheoryData<string, string, bool> Combinations
-    {
-        get
-        {
-            var data = Combination.Of("phone", ("zh-CN", false));
-            data.Add("desktop", "en", true);
-            return data;
-        }
-    }
+    public static TheoryData<string, string, bool> Combinations => Combination.Of(("phone", "zh-CN", false), ("phone", "zh-CN", true));
 }
 
-public sealed class SqlitePhoneAxeTests(SqliteSite site) : AxeMatrixTests<SqliteSite, SqlitePhones>(site), IClassFixture<SqliteSite>;
+public sealed class SqliteEnglish : IMatrixPart
+{
+    public static TheoryData<string, string, bool> Combinations => Combination.Of(("phone", "en", true), ("desktop", "en", false));
+}
 
-public sealed class SqliteDesktopAxeTests(SqliteSite site) : AxeMatrixTests<SqliteSite, SqliteDesktops>(site), IClassFixture<SqliteSite>;
+/// <summary>PostgreSQL: the pages' markup does not depend on the database; its two walks are the remaining phone combination and desktop Chinese elder.</summary>
+public sealed class PostgresSample : IMatrixPart
+{
+    public static TheoryData<string, string, bool> Combinations => Combination.Of(("phone", "en", false), ("desktop", "zh-CN", true));
+}
+
+public sealed class SqliteChineseAxeTests(SqliteSite site) : AxeMatrixTests<SqliteSite, SqliteChinese>(site), IClassFixture<SqliteSite>;
+
+public sealed class SqliteEnglishAxeTests(SqliteSite site) : AxeMatrixTests<SqliteSite, SqliteEnglish>(site), IClassFixture<SqliteSite>;
 
 public sealed class PostgresAxeTests(PostgresSite site) : AxeMatrixTests<PostgresSite, PostgresSample>(site), IClassFixture<PostgresSite>;

@@ -140,7 +140,7 @@ public abstract class HttpHostConventionTests(HostDatabase database)
 
     private ConfiguredHost ProxiedHost() => new(database.Storage, "Testing", new() { ["ReverseProxy:KnownProxies:0"] = Proxy }, WithPeers);
 
-    private static void WithPeers(IServiceCollection services) => services.AddTransient<IStartupFilter, PeerAddress>();
+    private static void WithPeers(IServiceCollection services) => PeerAddress.Add(services);
 
     /// <summary>A request as it arrives from <paramref name="peer"/>: the host's first middleware (test only) sets the connection's address.</summary>
     private static async Task<HttpResponseMessage> Send(ConfiguredHost host, string peer, string method, string path, params (string Name, string Value)[] headers)
@@ -158,27 +158,6 @@ public abstract class HttpHostConventionTests(HostDatabase database)
         }
 
         return await host.CreateClient(new() { AllowAutoRedirect = false }).SendAsync(request);
-    }
-
-    /// <summary>Stands in for the network: TestServer has no peer address, so a test names it in a header.</summary>
-    private sealed class PeerAddress : IStartupFilter
-    {
-        public const string Header = "X-Test-Peer";
-
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use((http, following) =>
-            {
-                if (http.Request.Headers.TryGetValue(Header, out var peer))
-                {
-                    http.Connection.RemoteIpAddress = IPAddress.Parse(peer.ToString());
-                    http.Request.Headers.Remove(Header);
-                }
-
-                return following(http);
-            });
-            next(app);
-        };
     }
 
     private static Task<string> Body(HttpResponseMessage response) => response.Content.ReadAsStringAsync();

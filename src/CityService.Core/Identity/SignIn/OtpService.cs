@@ -86,7 +86,7 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
             return SmsUnavailable;
         }
 
-        PlatformMetrics.CodesSent.Add(1, new KeyValuePair<string, object?>("purpose", context is null ? "signin" : "confirm"));
+        PlatformMetrics.CodesSent.Add(1, new KeyValuePair<string, object?>("purpose", context is null ? "sign-in" : "confirmation"));
         return OtpChallenge.Lifetime;
     }
 
@@ -119,6 +119,8 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
         var checkedPhone = await CheckAsync(phoneInput, code, ct);
         if (!checkedPhone.IsOk)
         {
+            PlatformMetrics.SignIns.Add(1, new("method", "code"), new("outcome", "failed"));
+
             if (PhoneNumber.Parse(phoneInput) is { IsOk: true } tried)
             {
                 await audit.RecordSignInFailureAsync(db, protector.BlindIndex(tried.Value.Value, "phone"), "code", checkedPhone.Error.Code, Audit.AuditOutcomes.Failed, ct);
@@ -128,7 +130,9 @@ public sealed class OtpService(CityDbContext db, PersonalDataProtector protector
         }
 
         var phoneIndex = protector.BlindIndex(checkedPhone.Value.Value, "phone");
-        return await db.FindOrOpenAccountAsync(AccountKind.Citizen, phoneIndex, () => protector.Encrypt(checkedPhone.Value.Value, "phone"), time.GetUtcNow(), ct);
+        var account = await db.FindOrOpenAccountAsync(AccountKind.Citizen, phoneIndex, () => protector.Encrypt(checkedPhone.Value.Value, "phone"), time.GetUtcNow(), ct);
+        PlatformMetrics.SignIns.Add(1, new("method", "code"), new("outcome", "succeeded"));
+        return account;
     }
 
     /// <summary>Checks a code sent to a phone and uses it up; proves the caller holds that phone, nothing more.</summary>

@@ -37,6 +37,13 @@ public sealed class PasswordSignIn(
 
     public async Task<Result<Account>> SignInAsync(string? phoneInput, string? password, string clientAddress, CancellationToken ct)
     {
+        var result = await CheckAsync(phoneInput, password, clientAddress, ct);
+        PlatformMetrics.SignIns.Add(1, new("method", "password"), new("outcome", result.IsOk ? "succeeded" : "failed"));
+        return result;
+    }
+
+    private async Task<Result<Account>> CheckAsync(string? phoneInput, string? password, string clientAddress, CancellationToken ct)
+    {
         var phone = PhoneNumber.Parse(phoneInput);
         if (!phone.IsOk)
         {

@@ -1,4 +1,5 @@
 using CityService.Core.Catalog;
+using CityService.Core.Common;
 using CityService.Web.Infrastructure;
 using Microsoft.Extensions.Caching.Memory;
 
@@ -12,11 +13,19 @@ namespace CityService.Web.Features.Catalog;
 /// </summary>
 public sealed class CatalogResponseCache : IDisposable
 {
+    private static readonly KeyValuePair<string, object?> Cache = new("cache", "catalog-answer");
+    private static readonly KeyValuePair<string, object?> Hit = new("result", "hit");
+    private static readonly KeyValuePair<string, object?> Miss = new("result", "miss");
+
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 64 * 1024 }); // in KiB: 64 MiB at most
 
     /// <summary>The cached answer for the key, if it was made from this very catalog snapshot.</summary>
-    public PreparedJson? TryGet(object key, IReadOnlyList<EffectiveServiceItem> source) =>
-        _cache.TryGetValue(key, out Entry? entry) && entry is not null && ReferenceEquals(entry.Source, source) ? entry.Json : null;
+    public PreparedJson? TryGet(object key, IReadOnlyList<EffectiveServiceItem> source)
+    {
+        var json = _cache.TryGetValue(key, out Entry? entry) && entry is not null && ReferenceEquals(entry.Source, source) ? entry.Json : null;
+        PlatformMetrics.CacheLookups.Add(1, Cache, json is null ? Miss : Hit);
+        return json;
+    }
 
     public PreparedJson GetOrAdd(object key, IReadOnlyList<EffectiveServiceItem> source, Func<PreparedJson> create)
     {

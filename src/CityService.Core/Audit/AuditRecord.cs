@@ -65,7 +65,7 @@ public sealed record AuditRecord(
     string? Details = null)
 {
     /// <summary>The chain of platform-wide acts (identity, operators): not a region of its own.</summary>
-    public const string PlatformRegion = "000000";
+    public const string PlatformRegion = Regions.Region.PlatformCode;
 
     public const string AccountObject = "account";
 

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace CityService.Core.Notifications;
 
 /// <summary>
@@ -26,4 +28,25 @@ public interface INotificationRenderer
     /// <summary>Renders with the given template version (or the active one when it no longer exists).</summary>
     Task<RenderedNotification> RenderAsync(string eventCode, string channel, string language, int templateVersion,
         IReadOnlyDictionary<string, string> variables, CancellationToken ct);
+}
+
+/// <summary>The one JSON form of a <see cref="NotificationEnvelope"/> in the outbox: written by Notify, read by the senders (null when a payload is not one).</summary>
+public static class NotificationPayload
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static string Write(NotificationEnvelope envelope) => JsonSerializer.Serialize(envelope, Json);
+
+    public static NotificationEnvelope? Read(string payload)
+    {
+        try
+        {
+            var envelope = JsonSerializer.Deserialize<NotificationEnvelope>(payload, Json);
+            return envelope is { AccountId: var id, Event: { Length: > 0 }, Language: { Length: > 0 }, Variables: not null } && id != Guid.Empty ? envelope : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 }

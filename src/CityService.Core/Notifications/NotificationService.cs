@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using CityService.Core.Common;
 using CityService.Core.Identity;
 using CityService.Core.Outbox;
@@ -14,9 +13,7 @@ namespace CityService.Core.Notifications;
 public sealed class NotificationService(NotificationTemplates templates, TimeProvider time)
 {
     /// <summary>The region code of the platform's own notifications (identity belongs to no region).</summary>
-    public const string PlatformRegion = "000000";
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    public const string PlatformRegion = Regions.Region.PlatformCode;
 
     /// <summary>
     /// Adds the notification of <paramref name="eventCode"/> to <paramref name="db"/>'s pending changes. The variables
@@ -56,7 +53,7 @@ public sealed class NotificationService(NotificationTemplates templates, TimePro
         {
             var version = await NotificationTemplates.ActiveAsync(db, what.Code, channel, language, ct);
             var envelope = new NotificationEnvelope(accountId, what.Code, version.Version, language, variables);
-            db.Enqueue(channel, regionCode, JsonSerializer.Serialize(envelope, Json), now);
+            db.Enqueue(channel, regionCode, NotificationPayload.Write(envelope), now);
             PlatformMetrics.Notifications.Add(1, new("event", what.Code), new("channel", channel));
         }
 

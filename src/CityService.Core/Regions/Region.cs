@@ -11,6 +11,12 @@ public enum RegionLevel
 /// <summary>An administrative division identified by its GB/T 2260 six-digit code (100000 stands for the national level).</summary>
 public sealed class Region
 {
+    /// <summary>
+    /// The region code of rows that belong to no region but to the platform as a whole (identity, operators): the audit
+    /// chain, inbox entries and outbox messages of platform-wide acts. Not a GB/T 2260 code, so it never names a place.
+    /// </summary>
+    public const string PlatformCode = "000000";
+
     private Region()
     {
         Code = string.Empty;

@@ -63,6 +63,11 @@ public abstract class OperationsTests(AppFixture app)
         Assert.Equal(("pending", 0), (retried.GetProperty("state").GetString(), retried.GetProperty("attempts").GetInt32()));
         await (await admin.PostAsync($"/api/admin/outbox/{id}/retry", null)).AssertProblem(HttpStatusCode.Conflict, "id", OutboxErrors.NotDead);
         await (await admin.PostAsync($"/api/admin/outbox/{Guid.CreateVersion7()}/retry", null)).AssertProblem(HttpStatusCode.NotFound, "id", OutboxErrors.MessageNotFound);
+
+        // The operator's retry is in the audit log, once (the refused second try changed nothing and is not an act).
+        await using var db = app.Service<IDbContextFactory<CityDbContext>>().CreateDbContext();
+        var entry = Assert.Single(await db.AuditEntries.AsNoTracking().Where(e => e.Action == Core.Audit.AuditActions.OutboxRetried && e.ObjectId == id.ToString()).ToListAsync());
+        Assert.Equal(Core.Audit.AuditActorKinds.Account, entry.ActorKind);
     }
 
     [Fact]

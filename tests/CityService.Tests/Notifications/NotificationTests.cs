@@ -212,6 +212,30 @@ public abstract class NotificationTests(AppFixture app) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_new_device_text_leaves_through_the_outbox_and_reaches_the_sms_gateway_once()
+    {
+        var phone = NewPhone();
+        var (_, id) = await Citizen(phone, Android);
+        await Citizen(phone, Iphone);
+
+        // The host's own dispatcher (woken by the commit) hands the message to the SMS sender, which renders the template and
+        // sends it through the Alibaba Cloud protocol to the gateway simulator with the message id as OutId.
+        var messageId = Assert.Single(await Rows());
+        await Jobs.Eventually.True(async () => (await Rows(OutboxState.Delivered)).Contains(messageId), "the dispatcher delivered the new-device SMS");
+        var gateway = app.Service<CityService.Web.Features.Notifications.Senders.SendersSetup.InProcessSmsGateway>().Host!.Simulator;
+        var text = Assert.Single(gateway.Messages(phone), m => m.OutId == messageId.ToString("D"));
+        Assert.Contains("Safari · iOS", text.Text, StringComparison.Ordinal);
+
+        async Task<List<Guid>> Rows(OutboxState? state = null)
+        {
+            await using var db = app.Service<IDbContextFactory<CityDbContext>>().CreateDbContext();
+            var mine = (await db.OutboxMessages.AsNoTracking().Where(m => m.Channel == "sms" && (state == null || m.State == state)).ToListAsync())
+                .Where(m => NotificationPayload.Read(m.Payload)?.AccountId == id);
+            return [.. mine.Select(m => m.Id)];
+        }
+    }
+
+    [Fact]
     public async Task The_inbox_row_and_its_outbox_message_are_written_together_or_not_at_all()
     {
         var (_, id) = await Citizen();

@@ -142,9 +142,11 @@ public abstract class OutboxDispatchTests<TDatabase>(TDatabase work)
         sender.Always = false;
         await using (var db = work.Context())
         {
-            Assert.Null(await OutboxAdmin.RetryAsync(db, id, _time.GetUtcNow(), host.Signal, CancellationToken.None));
-            Assert.Equal(OutboxErrors.NotDead, (await OutboxAdmin.RetryAsync(db, id, _time.GetUtcNow(), host.Signal, CancellationToken.None))?.Code);
-            Assert.Equal(OutboxErrors.MessageNotFound, (await OutboxAdmin.RetryAsync(db, Guid.NewGuid(), _time.GetUtcNow(), host.Signal, CancellationToken.None))?.Code);
+            var audit = new Core.Audit.AuditLog(_time);
+            var operatorId = Guid.CreateVersion7();
+            Assert.Null(await OutboxAdmin.RetryAsync(db, audit, operatorId, id, _time.GetUtcNow(), host.Signal, CancellationToken.None));
+            Assert.Equal(OutboxErrors.NotDead, (await OutboxAdmin.RetryAsync(db, audit, operatorId, id, _time.GetUtcNow(), host.Signal, CancellationToken.None))?.Code);
+            Assert.Equal(OutboxErrors.MessageNotFound, (await OutboxAdmin.RetryAsync(db, audit, operatorId, Guid.NewGuid(), _time.GetUtcNow(), host.Signal, CancellationToken.None))?.Code);
         }
 
         await Eventually.True(async () => (await Message(id)).State == OutboxState.Delivered, "the retried message is delivered");

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CityService.Core.Identity;
 using CityService.Core.Outbox;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,26 +45,5 @@ public sealed class SmsOutboxSender(IServiceScopeFactory scopes, ISmsGateway gat
             OutboxSendOutcome.Retry => OutboxSendResult.Retry("sms." + result.Code),
             _ => OutboxSendResult.Reject("sms." + result.Code),
         };
-    }
-}
-
-/// <summary>Reads a <see cref="NotificationEnvelope"/> from an outbox payload (null when it is not one).</summary>
-public static class NotificationPayload
-{
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
-    public static string Write(NotificationEnvelope envelope) => JsonSerializer.Serialize(envelope, Json);
-
-    public static NotificationEnvelope? Read(string payload)
-    {
-        try
-        {
-            var envelope = JsonSerializer.Deserialize<NotificationEnvelope>(payload, Json);
-            return envelope is { AccountId: var id, Event: { Length: > 0 }, Language: { Length: > 0 }, Variables: not null } && id != Guid.Empty ? envelope : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 }

@@ -92,9 +92,9 @@ public static class BackgroundWorkEndpoints
     }
 
     public static async Task<Results<Ok<OutboxMessageDto>, ProblemHttpResult>> Retry(
-        Guid id, CityDbContext db, TimeProvider time, BackgroundWorkSignal signal, HttpContext http, CancellationToken ct)
+        Guid id, CityDbContext db, Core.Audit.AuditLog audit, TimeProvider time, BackgroundWorkSignal signal, HttpContext http, CancellationToken ct)
     {
-        if (await OutboxAdmin.RetryAsync(db, id, time.GetUtcNow(), signal, ct) is { } error)
+        if (await OutboxAdmin.RetryAsync(db, audit, http.User.AccountId()!.Value, id, time.GetUtcNow(), signal, ct) is { } error)
         {
             return Problems.From(error, http);
         }

@@ -10,7 +10,7 @@ namespace CityService.Web.Features.Operations;
 
 /// <summary>Platform operators: the outbox per channel (waiting, oldest waiting, dead) and the dead messages, each with a retry form.</summary>
 [Authorize(Policy = IdentitySetup.PlatformAdminPolicy)]
-public sealed class OutboxModel(CityDbContext db, TimeProvider time, BackgroundWorkSignal signal) : PageModel
+public sealed class OutboxModel(CityDbContext db, Core.Audit.AuditLog audit, TimeProvider time, BackgroundWorkSignal signal) : PageModel
 {
     public const string Path = "/admin/outbox";
 
@@ -34,7 +34,7 @@ public sealed class OutboxModel(CityDbContext db, TimeProvider time, BackgroundW
             return NotFound();
         }
 
-        if (await OutboxAdmin.RetryAsync(db, id, time.GetUtcNow(), signal, ct) is { } error)
+        if (await OutboxAdmin.RetryAsync(db, audit, User.AccountId()!.Value, id, time.GetUtcNow(), signal, ct) is { } error)
         {
             if (error.Kind == Core.Common.ErrorKind.NotFound)
             {

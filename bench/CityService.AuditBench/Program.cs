@@ -66,7 +66,6 @@ await using (var db = factory.CreateDbContext())
     account = await db.FindOrOpenAccountAsync(AccountKind.Citizen, "bench-phone-index", () => "bench-phone-cipher", time.GetUtcNow(), CancellationToken.None);
 }
 
-var sessions = new SessionService(factory, time, log);
 const string agent = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1";
 for (var round = 0; round < 3; round++)
 {
@@ -76,7 +75,15 @@ for (var round = 0; round < 3; round++)
         db.Sessions.Add(AccountSession.Open(account, SessionKind.Page, SignInMethod.Code, null, agent, time.GetUtcNow(), TimeSpan.FromMinutes(35)));
         await db.SaveChangesAsync();
     });
-    var with = await TimeAsync(signIns, () => sessions.OpenAsync(account, SessionKind.Page, SignInMethod.Code, null, agent, CancellationToken.None));
+    // What SessionService.OpenAsync writes for a sign-in: the session row and its audit entry in one transaction (the
+    // new-device notification check is left out: it is not the audit's cost).
+    var with = await TimeAsync(signIns, async () =>
+    {
+        await using var db = factory.CreateDbContext();
+        db.Sessions.Add(AccountSession.Open(account, SessionKind.Page, SignInMethod.Code, null, agent, time.GetUtcNow(), TimeSpan.FromMinutes(35)));
+        await log.SaveWithAsync(db, [new AuditRecord(AuditActions.SignIn, AuditActor.Account(account.Id), AuditRecord.AccountObject, account.Id.ToString(),
+            Details: AuditRecord.DetailsOf(new { method = "code" }))], CancellationToken.None);
+    });
     Console.WriteLine(FormattableString.Invariant(
         $"{storage.Provider} round {round + 1}: session without audit {without:0} µs, with its audit entry {with:0} µs: +{with - without:0} µs (+{(with - without) / without:P0}) per sign-in"));
 }

@@ -89,6 +89,39 @@ public abstract class OutboxDispatchTests<TDatabase>(TDatabase work)
     }
 
     [Fact]
+    public async Task Two_instances_dispatching_the_same_queue_deliver_each_message_exactly_once()
+    {
+        var channel = Channel("pair");
+        var sender = new ScriptedSender(channel, _time);
+        var settings = new Dictionary<string, string?> { ["Outbox:BatchSize"] = "20" }; // many small claims: the two interleave
+        await using var first = await Host(sender, settings);
+        await using var second = await Host(sender, settings);
+
+        await using (var db = work.Context())
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                db.Enqueue(channel, "330100", $$"""{"n":{{i}}}""", _time.GetUtcNow());
+            }
+
+            await db.SaveChangesAsync(); // written outside both instances: only their wake-ups (pokes) and polls find it
+        }
+
+        first.Poke();
+        second.Poke();
+        await Eventually.True(async () =>
+        {
+            await using var db = work.Context();
+            return await db.OutboxMessages.CountAsync(m => m.Channel == channel && m.State == OutboxState.Delivered) == 300;
+        }, "both instances delivered the 300 messages", seconds: 30);
+
+        // Exactly once at the sender: 300 calls for 300 keys, every one a first attempt.
+        Assert.Equal(300, sender.Calls.Count);
+        Assert.Equal(300, sender.Calls.Select(c => c.Delivery.IdempotencyKey).Distinct().Count());
+        Assert.All(sender.Calls, c => Assert.Equal(1, c.Delivery.Attempt));
+    }
+
+    [Fact]
     public async Task A_sender_failing_twice_then_succeeding_delivers_once_with_exponential_backoff()
     {
         var channel = Channel("backoff");

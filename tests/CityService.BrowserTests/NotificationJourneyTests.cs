@@ -77,4 +77,25 @@ public abstract partial class CitizenJourneyTests<TSite>
         Assert.Empty(await Axe.ViolationsAsync(page, elder: false));
         await site.ScreenshotAsync(page, "83-template-sms-phone");
     }
+
+    [Fact]
+    public async Task Operator_reads_the_jobs_the_outbox_and_the_audit_check_on_a_phone()
+    {
+        var cookies = await site.SignInAsync("13700000001");
+        await using var context = await site.NewContextAsync(390, 844, cookies: cookies);
+        var page = await context.NewPageAsync();
+        foreach (var (path, shows, shot) in new[]
+        {
+            ("/admin/jobs", "#job-cleanup", "84-admin-jobs-phone"),
+            ("/admin/outbox", "#channels-heading", "85-admin-outbox-phone"),
+            ("/admin/audit", "#audit-intact", "86-admin-audit-phone"), // the sign-in above is in the log: the check ran and holds
+        })
+        {
+            await page.GotoAsync(path);
+            await Expect(page.Locator(shows)).ToBeVisibleAsync();
+            Assert.Empty(await Axe.ViolationsAsync(page, elder: false));
+            Assert.Empty(await Layout.ProblemsAsync(page, elder: false)); // nothing wider than the phone, nothing cut off
+            await site.ScreenshotAsync(page, shot);
+        }
+    }
 }

@@ -70,6 +70,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # --- the OpenAPI linter (Redocly CLI) from its lock file; OpenApiDocumentTests runs it ------
 npm ci --prefix tools/openapi-lint --no-audit --no-fund --loglevel=error >/dev/null
+# --- the wallets' own SDKs (npm alipay-sdk, wechatpay-axios-plugin) from their lock files; the interop tests run them --
+for interop in tests/interop/*/; do
+  if [ -f "$interop/package-lock.json" ]; then npm ci --prefix "$interop" --no-audit --no-fund --loglevel=error >/dev/null; fi
+done
 
 # --- build once, then every test project ------------------------------------------------
 dotnet build CityService.slnx -c Release -nologo -v quiet

@@ -17,6 +17,17 @@ public static class AuditActions
     public const string ConsentGiven = "consent.given";
     public const string ConsentWithdrawn = "consent.withdrawn";
     public const string OutboxRetried = "outbox.retried";
+    public const string BillIssued = "billing.bill-issued";
+    public const string BillAdjusted = "billing.bill-adjusted";
+    public const string BillCancelled = "billing.bill-cancelled";
+    public const string PaymentSucceeded = "payment.succeeded";
+    public const string PaymentFlagged = "payment.flagged";
+
+    /// <summary>A channel notification refused: unsigned, mis-signed, wrong app, replayed, stale or for an unknown order.</summary>
+    public const string NoticeRejected = "payment.notice-rejected";
+    public const string RefundRequested = "payment.refund-requested";
+    public const string RefundCompleted = "payment.refund-completed";
+    public const string ReconciliationRun = "payment.reconciliation-run";
 }
 
 public static class AuditActorKinds

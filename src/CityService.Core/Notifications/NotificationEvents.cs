@@ -65,6 +65,8 @@ public static class NotificationEvents
     public const string Verified = "identity.verified";
     public const string NewDevice = "identity.new-device";
     public const string SignInCode = "identity.sign-in-code";
+    public const string PaymentSucceeded = "payment.succeeded";
+    public const string PaymentRefunded = "payment.refunded";
 
     private static readonly NotificationVariable At = new("at", new("发生时间（北京时间）", "When it happened (Beijing time)"), "2026-11-22 10:00");
 
@@ -90,6 +92,20 @@ public static class NotificationEvents
             new("code", new("6 位验证码", "The six-digit code"), "123456"),
             new("minutes", new("有效分钟数", "Minutes it stays valid"), "5"),
         ], Mandatory: true),
+        new(PaymentSucceeded, NotificationCategories.Payments, new("缴费成功", "Payment received"), NotificationChannels.All,
+        [
+            new("amount", new("金额", "The amount"), "¥200.00"),
+            new("what", new("所缴账单（标题）", "What was paid (the bills' titles)"), "交通违法罚款"),
+            new("payment", new("缴费单号（前 8 位）", "The payment's number (first 8 characters)"), "0193a1b2"),
+            At,
+        ]),
+        new(PaymentRefunded, NotificationCategories.Payments, new("退款已完成", "Refund made"), NotificationChannels.All,
+        [
+            new("amount", new("退款金额", "The amount refunded"), "¥50.00"),
+            new("reason", new("退款原因", "Why"), "重复缴费"),
+            new("payment", new("缴费单号（前 8 位）", "The payment's number (first 8 characters)"), "0193a1b2"),
+            At,
+        ]),
     ];
 
     public static NotificationEvent? Find(string? code) => All.FirstOrDefault(e => e.Code == code);

@@ -8,6 +8,7 @@ using CityService.Core.Identity.Verification;
 using CityService.Core.Jobs;
 using CityService.Core.Notifications;
 using CityService.Core.Outbox;
+using CityService.Core.Payments;
 using CityService.Core.Regions;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -81,6 +82,16 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Mic
     public DbSet<AuditCheckpoint> AuditCheckpoints => Set<AuditCheckpoint>();
 
     public DbSet<AuditSigningKey> AuditSigningKeys => Set<AuditSigningKey>();
+
+    public DbSet<Bill> Bills => Set<Bill>();
+
+    public DbSet<PaymentOrder> PaymentOrders => Set<PaymentOrder>();
+
+    public DbSet<PaymentOrderBill> PaymentOrderBills => Set<PaymentOrderBill>();
+
+    public DbSet<Refund> Refunds => Set<Refund>();
+
+    public DbSet<LedgerEntry> LedgerEntries => Set<LedgerEntry>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -136,8 +136,16 @@ public abstract class SchemaTests(StorageProvider provider) : IAsyncLifetime
         face.Use(now);
         var otp = OtpChallenge.Issue(Guid.CreateVersion7(now), "phone-index", "client-index", "hash", now);
         otp.Consume(now);
+        var bill = CityService.Core.Payments.Bill.Issue("990100", "PSB", "REF-1", "罚款", "Fine", CityService.Core.Payments.BillPayerKind.Plate, "plate-index",
+            "V-1", "holder-name-last", "factor-index", [new("fine", 20_000, "罚款", "Fine")], new DateOnly(2026, 12, 31), 30, 20_000, "hash", now);
+        var order = CityService.Core.Payments.PaymentOrder.Create("990100", account.Id, "alipay", 20_000, now, TimeSpan.FromMinutes(30));
+        var posting = new CityService.Core.Payments.LedgerPosting("payment", "990100", order.Id, null,
+            [CityService.Core.Payments.LedgerLine.Debit("clearing:alipay", 100, bill.Id), CityService.Core.Payments.LedgerLine.Credit("revenue:990100:PSB:fine", 100, bill.Id)]);
         object[] rows =
         [
+            bill, order, CityService.Core.Payments.PaymentOrderBill.For(order, bill, bill.Lines),
+            CityService.Core.Payments.Refund.Request(order, "PSB", 100, "重复缴费", account.Id, false, now),
+            CityService.Core.Payments.LedgerEntry.From(Guid.CreateVersion7(now), posting, posting.Lines[0], now),
             region, department, hall, item, change, partial, account, client, link, face, otp,
             new IdentityUserClaim<Guid> { UserId = account.Id, ClaimType = "t", ClaimValue = "v" },
             new IdentityUserLogin<Guid> { UserId = account.Id, LoginProvider = client.Id, ProviderKey = "user-1", ProviderDisplayName = "Wallet" },
@@ -176,6 +184,11 @@ public abstract class SchemaTests(StorageProvider provider) : IAsyncLifetime
             }
 
             write.Entry(link).Property(l => l.AccountId).CurrentValue = account.Id;
+            foreach (var line in write.ChangeTracker.Entries<CityService.Core.Payments.LedgerEntry>())
+            {
+                line.Property(e => e.CreditFen).CurrentValue = 0; // a ledger line is a debit or a credit (a CHECK says so)
+            }
+
             await write.SaveChangesAsync();
             written.AddRange(write.ChangeTracker.Entries().Select(e => (e.Metadata, e.Metadata.FindPrimaryKey()!.Properties.Select(p => e.Property(p.Name).CurrentValue).ToArray(), e)));
 
@@ -218,6 +231,7 @@ public abstract class SchemaTests(StorageProvider provider) : IAsyncLifetime
             {
                 _ when type == typeof(string) => $"{property.Name}-value",
                 _ when type == typeof(DateTimeOffset) => at,
+                _ when type == typeof(DateOnly) => DateOnly.FromDateTime(at.UtcDateTime),
                 _ when type == typeof(int) => 7,
                 _ when type == typeof(long) => 1234L,
                 _ when type == typeof(double) => 0.5,

@@ -83,6 +83,9 @@ public static class Scopes
 
     /// <summary>A channel token may check whether the citizen may start a service.</summary>
     public const string ServicesStart = "services:start";
+
+    /// <summary>A department system may push, adjust, cancel and read its department's bills.</summary>
+    public const string BillsWrite = "bills:write";
 }
 
 public sealed class ApiClientConfiguration : IEntityTypeConfiguration<ApiClient>

@@ -21,7 +21,7 @@ public sealed record NewClientDto(string ClientId, string Secret, ClientIdentity
 /// <summary>Platform operators register department systems and partner channels.</summary>
 public static partial class ClientAdminEndpoints
 {
-    private static readonly string[] KnownScopes = [Scopes.CitizenLink, Scopes.ProfileRead, Scopes.ServicesStart, "bills:write", "applications:read", "decisions:write"];
+    private static readonly string[] KnownScopes = [Scopes.CitizenLink, Scopes.ProfileRead, Scopes.ServicesStart, Scopes.BillsWrite, "applications:read", "decisions:write"];
 
     public static IEndpointRouteBuilder MapClientAdmin(this IEndpointRouteBuilder app)
     {

@@ -332,6 +332,37 @@ public abstract class PaymentOrderTests(AppFixture app, ITestOutputHelper output
         Assert.DoesNotContain((await app.Service<LedgerVerifier>().VerifyAsync(default)).Problems, p => p.Id == posting.ToString() || p.Scope == "overall");
     }
 
+    /// <summary>Without JavaScript: /pay → the sandbox's payer page → "pay" → the result, the receipt, the history; the
+    /// pay form submitted twice makes one order.</summary>
+    [Fact]
+    public async Task A_citizen_pays_through_the_pages_with_the_sandbox()
+    {
+        var browser = app.Browser();
+        app.Time.Advance(OtpService.PhoneInterval);
+        var phone = NewPhone();
+        LogCapture.Sensitive(phone);
+        await app.SignIn(browser, phone);
+        var bills = await Bills(2, fen: 5_050);
+        var pay = await HtmlForms.Page(browser, "/pay?bills=" + string.Join(',', bills.Select(b => b.Id)));
+        Assert.Equal("¥101.00", HtmlForms.Text(pay, "#pay-total"));
+        HtmlForms.AssertAccessibleForms(pay);
+        var first = HtmlForms.Location(await HtmlForms.Submit(browser, pay, "#pay-form", new() { ["channel"] = "sandbox" }));
+        var second = HtmlForms.Location(await HtmlForms.Submit(browser, pay, "#pay-form", new() { ["channel"] = "sandbox" }));
+        Assert.Equal(first, second); // the same Idempotency-Key: one order
+        Assert.StartsWith("/sandbox/pay/", first, StringComparison.Ordinal);
+        var payer = await HtmlForms.Page(browser, first);
+        Assert.Equal("¥101.00", HtmlForms.Text(payer, "#sandbox-amount"));
+        var result = HtmlForms.Location(await HtmlForms.Submit(browser, payer, "#sandbox-pay"));
+        var shown = await HtmlForms.Page(browser, result);
+        Assert.Equal("缴费成功", HtmlForms.Text(shown, "#payment-state"));
+        var receipt = await HtmlForms.Page(browser, result + "/receipt");
+        Assert.Equal("¥101.00", HtmlForms.Text(receipt, "#receipt-total"));
+        Assert.DoesNotContain(phone, receipt.DocumentElement.OuterHtml, StringComparison.Ordinal);
+        var history = await HtmlForms.Page(browser, "/me/payments");
+        Assert.NotNull(history.QuerySelector($"a[href='{result}']"));
+        await HtmlForms.Page(browser, "/admin/payments/flagged", HttpStatusCode.Forbidden);
+    }
+
     private async Task RunAsync<TJob>(string name)
         where TJob : IJob
     {

@@ -92,6 +92,7 @@ public sealed class SandboxRefundConfiguration : IEntityTypeConfiguration<Sandbo
     {
         builder.ToTable("sandbox_refunds");
         builder.HasKey(r => r.OutRefundNo);
+        builder.HasIndex(r => r.OutTradeNo).HasDatabaseName("ix_sandbox_refunds_out_trade_no");
         builder.HasOne<SandboxTrade>().WithMany().HasForeignKey(r => r.OutTradeNo).OnDelete(DeleteBehavior.Restrict);
     }
 }

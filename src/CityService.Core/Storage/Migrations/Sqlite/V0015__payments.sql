@@ -39,3 +39,4 @@ CREATE TABLE sandbox_refunds (
     amount_fen     INTEGER     NOT NULL,
     created_at     INTEGER     NOT NULL
 );
+CREATE INDEX ix_sandbox_refunds_out_trade_no ON sandbox_refunds (out_trade_no);

@@ -23,6 +23,9 @@ public static class PaymentDisplay
         at is { } t ? t.ToOffset(PaymentService.Shanghai).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) : "—";
 
     public static string State(Texts t, string state) => t["pay.state." + state];
+
+    /// <summary>The text of a value under a key prefix (a channel, a flag, a revenue head …).</summary>
+    public static string Of(string prefix, string? value, Texts t) => t[prefix + value];
 }
 
 /// <summary>

@@ -48,6 +48,7 @@ public static class AccessiblePages
         new("notifications", "/me/notifications", Visitor.Citizen),
         new("security", "/me/security", Visitor.Citizen), // sign-ins and who looked at my data (the audit log)
         new("channels", "/me/channels", Visitor.Citizen), // the linked channels (consents to partner apps) are a section of the profile
+        new("payments", "/me/payments", Visitor.Citizen), // issue 10: the citizen's payments (empty for a new citizen)
         new("signout", "/signout", Visitor.Citizen),
         new("staff-admin", "/admin/staff", Visitor.Staff),
     ];

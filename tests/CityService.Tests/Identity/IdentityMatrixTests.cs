@@ -189,6 +189,38 @@ public abstract class IdentityMatrixTests(AppFixture app) : IAsyncLifetime
     public Task Retrying_an_outbox_message() => Row(HttpMethod.Post, $"/api/admin/outbox/{Guid.CreateVersion7()}/retry", null,
         Unauthorized, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound);
 
+    // Issue 10 (payments): an order paying a Hangzhou PSB bill, made by citizen A. Its payer, the PSB of Hangzhou and
+    // operators see it; other citizens and departments get 404; the history is the citizen's own.
+    [Fact]
+    public async Task A_payment_order()
+    {
+        var id = await PaymentOfCitizenA();
+        await Row(HttpMethod.Get, $"/api/payments/{id}", null,
+            Unauthorized, Ok, NotFound, Ok, NotFound, NotFound, Ok, Forbidden, Ok);
+    }
+
+    [Fact]
+    public Task Own_payments() => Row(HttpMethod.Get, "/api/me/payments", null,
+        Unauthorized, Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden);
+
+    private async Task<Guid> PaymentOfCitizenA()
+    {
+        var client = app.BearerClient(_tokens[Who.CitizenA]);
+        var accountId = (await (await client.GetAsync("/api/me")).Json()).GetProperty("id").GetGuid();
+        await using var scope = app.App.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CityDbContext>();
+        var now = app.Time.GetUtcNow();
+        var reference = "M-" + Guid.NewGuid().ToString("N");
+        var bill = CityService.Core.Payments.Bill.Issue("330100", "PSB", reference, "罚款", "Fine", CityService.Core.Payments.BillPayerKind.Plate, "plate-" + reference, "V-1",
+            null, null, [new("fine", 20_000, "罚款", "Fine")], new DateOnly(2026, 12, 31), 0, 0, "hash", now);
+        var order = CityService.Core.Payments.PaymentOrder.Create("330100", accountId, "sandbox", 20_000, now, TimeSpan.FromDays(1));
+        db.Bills.Add(bill);
+        db.PaymentOrders.Add(order);
+        db.PaymentOrderBills.Add(CityService.Core.Payments.PaymentOrderBill.For(order, bill, bill.Lines));
+        await db.SaveChangesAsync();
+        return order.Id;
+    }
+
     // Sessions (ADR 008): any signed-in account manages its own; machine callers have none. Each test signs in afresh,
     // so a row that ends sessions does not touch the other rows.
     private const HttpStatusCode NoContent = HttpStatusCode.NoContent;

@@ -24,5 +24,7 @@ public static partial class PaymentErrors
         public const string VerificationRequired = "bill.verification-required";
         public const string LookupRateLimited = "bill.lookup-rate-limited";
         public const string Changed = "bill.changed";
+        public const string InvalidRange = "bill.invalid-range";
+        public const string DepartmentNotFound = "bill.department-not-found";
     }
 }

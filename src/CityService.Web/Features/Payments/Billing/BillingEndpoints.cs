@@ -2,6 +2,7 @@ using System.Security.Claims;
 using CityService.Core.Common;
 using CityService.Core.Identity;
 using CityService.Core.Identity.Clients;
+using CityService.Core.Identity.Staff;
 using CityService.Core.Payments;
 using CityService.Core.Payments.Billing;
 using CityService.Core.Storage;
@@ -85,7 +86,34 @@ public static class BillingEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Finds bills by `plate` + `violationNumber`, or by `accountNumber` + `secondFactor` (what the bill names, e.g. the last character of the holder's name). "
                 + "No personal data in the answer (the plate masked). Wrong factor and unknown are the same 404 bill.not-found; 10 lookups a minute per client address.");
+        app.MapGet("/dept/collections.csv", CollectionsCsv).WithTags("Bills").RequireAuthorization(IdentitySetup.StaffPolicy).WithName("ExportCollections")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("The department's collections per day (Asia/Shanghai), revenue head and channel from the ledger, `from`–`to` (yyyy-MM-dd, ≤ 366 days; default the last 30), "
+                + "as CSV in UTF-8 with a byte-order mark. `region` + `department` choose among the staff member's own departments.");
         return app;
+    }
+
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> CollectionsCsv(
+        string? from, string? to, string? region, string? department, ClaimsPrincipal user, StaffService staff, Collections collections, TimeProvider time,
+        HttpContext http, CancellationToken ct)
+    {
+        var scope = DepartmentScope.For(await staff.ActorAsync(user.AccountId(), ct), region, department);
+        if (!scope.IsOk)
+        {
+            return Problems.From(scope.Error, http);
+        }
+
+        var range = DepartmentScope.Range(from, to, BillDates.Today(time.GetUtcNow()));
+        if (!range.IsOk)
+        {
+            return Problems.From(range.Error, http);
+        }
+
+        var rows = await collections.ForAsync(scope.Value.RegionCode, scope.Value.DepartmentCode, range.Value.From, range.Value.To, ct);
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.File(Collections.Csv(rows), "text/csv; charset=utf-8",
+            $"collections-{scope.Value.RegionCode}-{scope.Value.DepartmentCode}-{BillDates.Format(range.Value.From)}-{BillDates.Format(range.Value.To)}.csv");
     }
 
     public static BillIssuer Issuer(ClaimsPrincipal user) => new(

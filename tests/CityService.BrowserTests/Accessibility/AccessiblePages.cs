@@ -50,5 +50,7 @@ public static class AccessiblePages
         new("channels", "/me/channels", Visitor.Citizen), // the linked channels (consents to partner apps) are a section of the profile
         new("signout", "/signout", Visitor.Citizen),
         new("staff-admin", "/admin/staff", Visitor.Staff),
+        new("bills-lookup", "/bills/lookup"), // bills: anyone looks a bill up by plate or utility account
+        new("my-bills", "/me/bills", Visitor.Citizen), // bills: an L1 citizen is told to verify first
     ];
 }

@@ -267,6 +267,9 @@ public abstract class BillingTests(AppFixture app) : IAsyncLifetime
         Assert.Contains(mine.GetProperty("closed").EnumerateArray(), b => b.GetProperty("state").GetString() == "cancelled" && b.GetProperty("amountFen").GetInt64() == 7000);
         Assert.Equal(open.Sum(b => b.GetProperty("dueFen").GetInt64()), mine.GetProperty("totalDueFen").GetInt64());
         Assert.DoesNotContain(person.IdNumber, mine.GetRawText(), StringComparison.Ordinal);
+        var demo = open.Single(b => b.GetProperty("titleZh").GetString() == "交通违法罚款（违停）"); // Seed:Demo's overdue fine (DemoBills)
+        Assert.True(demo.GetProperty("overdue").GetBoolean());
+        Assert.True(demo.GetProperty("lateFeeFen").GetInt64() > 0);
 
         var cancelledOnly = await (await citizen.GetAsync("/api/me/bills?state=cancelled")).Json();
         Assert.Empty(cancelledOnly.GetProperty("open").EnumerateArray());

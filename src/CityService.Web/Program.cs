@@ -8,6 +8,7 @@ using CityService.Web.Features.Notifications;
 using CityService.Web.Features.Notifications.Senders;
 using CityService.Web.Features.Operations;
 using CityService.Web.Features.Payments.Orders;
+using CityService.Web.Features.Payments.Billing;
 using CityService.Web.Features.Metrics;
 using CityService.Web.Features.Regions;
 using CityService.Web.Features.Site;
@@ -35,6 +36,7 @@ builder.AddOperations(); // background jobs and the outbox (runs them unless Job
 builder.AddAudit();
 builder.AddMetrics();
 builder.AddPayments(); // payment orders, exactly-once notices, the ledger, the sandbox channel
+builder.AddBilling(); // bills: the departments' push API, citizens' bills, lookup, department pages
 
 var app = builder.Build();
 if (await app.RunAuditCommandAsync(args))
@@ -73,6 +75,7 @@ app.MapOperations();
 app.MapAudit();
 app.MapMetrics();
 app.MapPayments();
+app.MapBilling();
 app.MapStaticAssets().AllowAnonymous(); // wwwroot: fingerprinted, precompressed, fingerprinted URLs cached immutably
 app.MapRazorPages().WithStaticAssets(); // the pages of every capability (Features/**/*.cshtml); each declares [Authorize] or [AllowAnonymous]
 

@@ -132,7 +132,13 @@ public static class HostSetup
         await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync(
             seedDemo,
             app.Lifetime.ApplicationStopping,
-            seedDemo && !migrateOnly ? () => Features.Identity.DemoAccounts.SeedAsync(app.Services, app.Lifetime.ApplicationStopping) : null);
+            seedDemo && !migrateOnly
+                ? async () =>
+                {
+                    await Features.Identity.DemoAccounts.SeedAsync(app.Services, app.Lifetime.ApplicationStopping);
+                    await Features.Payments.Billing.DemoBills.SeedAsync(app.Services, app.Lifetime.ApplicationStopping); // bills (issue 10)
+                }
+                : null);
         _ = app.Services.GetRequiredService<RegionDirectory>();
         if (migrateOnly)
         {

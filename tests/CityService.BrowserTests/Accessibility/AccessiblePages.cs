@@ -51,5 +51,7 @@ public static class AccessiblePages
         new("payments", "/me/payments", Visitor.Citizen), // issue 10: the citizen's payments (empty for a new citizen)
         new("signout", "/signout", Visitor.Citizen),
         new("staff-admin", "/admin/staff", Visitor.Staff),
+        new("bills-lookup", "/bills/lookup"), // bills: anyone looks a bill up by plate or utility account
+        new("my-bills", "/me/bills", Visitor.Citizen), // bills: an L1 citizen is told to verify first
     ];
 }

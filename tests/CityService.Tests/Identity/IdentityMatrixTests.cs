@@ -135,6 +135,20 @@ public abstract class IdentityMatrixTests(AppFixture app) : IAsyncLifetime
         Assert.True(wanted.SequenceEqual(actual), $"{method} {path}\n expected: {string.Join(" ", wanted)}\n actual:   {string.Join(" ", actual)}");
     }
 
+    // Bills: only a department system with bills:write reads its bills (the partner channel is signed but holds no such scope);
+    // a citizen's own bills need a verified identity (the matrix citizens are L1: 403 bill.verification-required).
+    [Fact]
+    public Task A_departments_bill() => Row(HttpMethod.Get, "/api/billing/bills/MATRIX-1", null,
+        Unauthorized, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden);
+
+    [Fact]
+    public Task Cancelling_a_departments_bill() => Row(HttpMethod.Post, "/api/billing/bills/MATRIX-1/cancel", null,
+        Unauthorized, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden);
+
+    [Fact]
+    public Task Own_bills() => Row(HttpMethod.Get, "/api/me/bills", null,
+        Unauthorized, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden);
+
     [Fact]
     public Task Own_profile() => Row(HttpMethod.Get, "/api/me", null,
         Unauthorized, Ok, Ok, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden);

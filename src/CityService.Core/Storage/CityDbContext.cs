@@ -93,6 +93,9 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Mic
 
     public DbSet<LedgerEntry> LedgerEntries => Set<LedgerEntry>();
 
+    // Payments, part alipay: notifications taken by notify_id (replays refused).
+    public DbSet<Payments.Channels.Alipay.AlipayNotice> AlipayNotices => Set<Payments.Channels.Alipay.AlipayNotice>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder); // ASP.NET Core Identity's user, claim, login and token tables

@@ -28,8 +28,11 @@ async function run(job) {
       }
     }
     // (a) the app pay order string as the SDK signs it (the simulator must accept it).
-    case 'sdkExec':
-      return { ok: true, orderString: sdk(job).sdkExecute(job.method, { bizContent: job.bizContent, notifyUrl: job.notifyUrl }) };
+    case 'sdkExec': {
+      const orderString = sdk(job).sdkExecute(job.method, { bizContent: job.bizContent, notifyUrl: job.notifyUrl });
+      const taken = job.postTo ? await (await fetch(job.postTo, { method: 'POST', body: orderString })).text() : null;
+      return { ok: true, orderString, taken };
+    }
     // (b) the SDK's own notification verifier on a notification (checkNotifySign and V2) …
     case 'checkNotify': {
       const client = sdk(job);

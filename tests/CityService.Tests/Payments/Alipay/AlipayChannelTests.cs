@@ -202,6 +202,30 @@ public abstract class AlipayChannelTests(AppFixture app)
         Assert.Equal(NoticeOutcome.AmountMismatch, Host.Notices.OutcomeOf(sent.NotifyId));
     }
 
+    [Fact]
+    public async Task A_notification_signed_in_node_the_way_alipay_signs_is_taken_and_tampered_ones_are_refused()
+    {
+        var (simulator, _) = await Host.StartedAsync();
+        var order = Host.Known(NewOrder(), 20_000);
+        var form = Host.NotificationFor(simulator, order, app.Time.GetUtcNow());
+        form.Remove("sign");
+        form.Remove("sign_type");
+        var results = await AlipayNode.RunAsync(new System.Text.Json.Nodes.JsonObject
+        {
+            ["kind"] = "signNotify", ["alipayPrivateKey"] = simulator.Options.AlipayPrivateKey.ExportPkcs8PrivateKeyPem(), ["form"] = JsonSerializer.SerializeToNode(form),
+        });
+        var signed = results[0]!["form"].Deserialize<Dictionary<string, string>>()!;
+
+        var amount = new Dictionary<string, string>(signed) { ["total_amount"] = "2.00" };
+        Assert.Equal(AlipayNotifyEndpoint.Refused, await Host.PostAsync(amount, HttpStatusCode.BadRequest));
+        var sign = signed["sign"];
+        var oneCharacter = new Dictionary<string, string>(signed) { ["sign"] = sign[..10] + (sign[10] == 'x' ? 'y' : 'x') + sign[11..] };
+        Assert.Equal(AlipayNotifyEndpoint.Refused, await Host.PostAsync(oneCharacter, HttpStatusCode.BadRequest));
+        Assert.Empty(Host.Notices.OutcomesOf(order));
+        Assert.Equal(AlipayNotifyEndpoint.Accepted, await Host.PostAsync(signed, HttpStatusCode.OK));
+        Assert.Equal([NoticeOutcome.Applied], Host.Notices.OutcomesOf(order));
+    }
+
     [Theory]
     [InlineData("text/plain", "hello")]
     [InlineData("application/x-www-form-urlencoded", "")]

@@ -7,6 +7,7 @@ using CityService.AlipaySimulator;
 using CityService.Core.Audit;
 using CityService.Core.Payments;
 using CityService.Core.Payments.Channels.Alipay;
+using CityService.Core.Payments.Orders;
 using CityService.Core.Storage;
 using CityService.Tests.Infrastructure;
 using CityService.Web.Features.Payments.Alipay;
@@ -36,9 +37,7 @@ public abstract class AlipayChannelTests(AppFixture app)
     public async Task Paying_on_the_payer_page_sends_a_signed_notification_that_is_taken_and_returns_the_browser_signed()
     {
         var (simulator, client) = await Host.StartedAsync();
-        var order = Host.Known(NewOrder(), 20_000);
-        var started = await Host.Channel.StartAsync(new ChannelOrder(order, 20_000, "交通违法罚款", app.Time.GetUtcNow().AddMinutes(30), Host.NotifyUrl, "https://fuwu.example/pay/result"), default);
-        Assert.True(started.Ok);
+        var (order, started) = await Host.OrderAsync(20_000);
         Assert.StartsWith(client.Options.GatewayUrl + "?", started.PayUrl, StringComparison.Ordinal);
         Assert.Contains("method=alipay.trade.wap.pay", started.PayUrl, StringComparison.Ordinal);
         Assert.Contains("app_id=", started.Parameters["orderString"], StringComparison.Ordinal);
@@ -56,8 +55,7 @@ public abstract class AlipayChannelTests(AppFixture app)
 
         var notification = Assert.Single(simulator.Notifications, n => n.OutTradeNo == order);
         Assert.Equal((200, AlipayNotifyEndpoint.Accepted), (notification.Status, notification.Body));
-        var notice = Assert.Single(Host.Notices.Received, n => n.OutTradeNo == order);
-        Assert.Equal(("alipay", 20_000L, notification.Form["trade_no"], notification.NotifyId), (notice.Channel, notice.AmountFen, notice.TradeNo, notice.NoticeId));
+        Assert.Equal(new PaidOnce(PaymentState.Succeeded, null, notification.Form["trade_no"], 1, 1), await Host.StateAsync(order));
         Assert.Equal(ChannelTradeState.Paid, (await Host.Channel.QueryAsync(order, default)).State);
     }
 
@@ -65,36 +63,36 @@ public abstract class AlipayChannelTests(AppFixture app)
     public async Task Duplicate_out_of_order_and_late_notifications_are_each_answered_success_and_applied_once()
     {
         var (simulator, _) = await Host.StartedAsync();
-        var duplicated = await Host.TradeAsync(NewOrder(), 5_000);
+        var duplicated = await Host.TradeAsync(5_000);
         var sent = await simulator.PayAsync(duplicated, new SimulatedPayOptions(Duplicates: 5), default);
         Assert.Equal(5, sent.Count);
         Assert.All(sent, n => Assert.Equal(AlipayNotifyEndpoint.Accepted, n.Body));
         Assert.Single(sent.Select(n => n.NotifyId).Distinct());
-        Assert.Equal([NoticeOutcome.Applied, .. Enumerable.Repeat(NoticeOutcome.AlreadyApplied, 4)], Host.Notices.OutcomesOf(duplicated).Order());
+        Assert.Equal(new PaidOnce(PaymentState.Succeeded, null, sent[0].Form["trade_no"], 1, 1), await Host.StateAsync(duplicated));
 
-        var reordered = await Host.TradeAsync(NewOrder(), 5_000);
+        var reordered = await Host.TradeAsync(5_000);
         sent = await simulator.PayAsync(reordered, new SimulatedPayOptions(OutOfOrder: true), default);
         Assert.Equal(["TRADE_FINISHED", "TRADE_SUCCESS"], sent.Select(n => n.TradeStatus));
         Assert.All(sent, n => Assert.Equal(AlipayNotifyEndpoint.Accepted, n.Body));
-        Assert.Equal([NoticeOutcome.Applied, NoticeOutcome.AlreadyApplied], Host.Notices.OutcomesOf(reordered));
+        Assert.Equal(new PaidOnce(PaymentState.Succeeded, null, sent[0].Form["trade_no"], 1, 1), await Host.StateAsync(reordered));
 
-        var late = await Host.TradeAsync(NewOrder(), 5_000);
+        var late = await Host.TradeAsync(5_000);
         Assert.Empty(await simulator.PayAsync(late, new SimulatedPayOptions(Hold: true), default));
-        Assert.Empty(Host.Notices.OutcomesOf(late));
-        app.Time.Advance(TimeSpan.FromHours(2));
+        Assert.Equal(PaymentState.Pending, (await Host.StateAsync(late)).State);
+        app.Time.Advance(TimeSpan.FromMinutes(10)); // Alipay's second try comes 4 minutes after the first, its third 10 after that
         var flushed = Assert.Single(await simulator.FlushAsync(default), n => n.OutTradeNo == late);
         Assert.Equal(AlipayNotifyEndpoint.Accepted, flushed.Body);
-        Assert.Equal([NoticeOutcome.Applied], Host.Notices.OutcomesOf(late));
+        Assert.Equal(new PaidOnce(PaymentState.Succeeded, null, flushed.Form["trade_no"], 1, 1), await Host.StateAsync(late));
     }
 
     [Fact]
     public async Task A_lost_notification_leaves_the_trade_to_the_query_and_an_unknown_trade_is_not_found()
     {
         var (simulator, _) = await Host.StartedAsync();
-        var order = await Host.TradeAsync(NewOrder(), 12_345);
+        var order = await Host.TradeAsync(12_345);
         Assert.Equal(ChannelTradeState.Pending, (await Host.Channel.QueryAsync(order, default)).State);
         Assert.Empty(await simulator.PayAsync(order, new SimulatedPayOptions(Lost: true), default));
-        Assert.Empty(Host.Notices.OutcomesOf(order));
+        Assert.Equal(PaymentState.Pending, (await Host.StateAsync(order)).State);
 
         var query = await Host.Channel.QueryAsync(order, default);
         Assert.Equal((ChannelTradeState.Paid, 12_345L, simulator.Find(order)!.TradeNo, (string?)null), (query.State, query.AmountFen, query.TradeNo, query.Error));
@@ -106,7 +104,7 @@ public abstract class AlipayChannelTests(AppFixture app)
     public async Task Refunds_go_through_the_gateway_once_per_refund_number_and_never_above_the_payment()
     {
         var (simulator, _) = await Host.StartedAsync();
-        var order = await Host.TradeAsync(NewOrder(), 10_000);
+        var order = await Host.TradeAsync(10_000);
         await simulator.PayAsync(order, new SimulatedPayOptions(Lost: true), default);
         var first = new ChannelRefundRequest(order, null, NewOrder(), 3_000, 10_000, "多缴");
 
@@ -125,7 +123,7 @@ public abstract class AlipayChannelTests(AppFixture app)
     public async Task The_days_bill_is_downloaded_as_alipays_zip_and_read_back_trade_by_trade()
     {
         var (simulator, _) = await Host.StartedAsync();
-        var order = await Host.TradeAsync(NewOrder(), 8_800);
+        var order = await Host.TradeAsync(8_800);
         await simulator.PayAsync(order, new SimulatedPayOptions(Lost: true), default);
         var refundNo = NewOrder();
         await Host.Channel.RefundAsync(new ChannelRefundRequest(order, null, refundNo, 800, 8_800, "部分退款"), default);
@@ -155,7 +153,7 @@ public abstract class AlipayChannelTests(AppFixture app)
     public async Task A_refused_notification_answers_fail_changes_nothing_and_is_audited_with_its_reason(string reason)
     {
         var (simulator, _) = await Host.StartedAsync();
-        var order = Host.Known(NewOrder(), 20_000);
+        var (order, _) = await Host.OrderAsync(20_000);
         var now = app.Time.GetUtcNow();
         var form = Host.NotificationFor(simulator, order, now);
         switch (reason)
@@ -174,7 +172,7 @@ public abstract class AlipayChannelTests(AppFixture app)
                 break;
             case PaymentErrors.Alipay.Replayed:
                 Assert.Equal(AlipayNotifyEndpoint.Accepted, await Host.PostAsync(form, HttpStatusCode.OK));
-                form = simulator.SignNotification(new(form) { ["out_trade_no"] = Host.Known(NewOrder(), 20_000) });
+                form = simulator.SignNotification(new(form) { ["out_trade_no"] = (await Host.OrderAsync(20_000)).OutTradeNo });
                 break;
             case PaymentErrors.Alipay.UnknownOrder:
                 form = simulator.SignNotification(new(form) { ["out_trade_no"] = NewOrder() });
@@ -188,25 +186,31 @@ public abstract class AlipayChannelTests(AppFixture app)
         }
 
         Assert.Equal(AlipayNotifyEndpoint.Refused, await Host.PostAsync(form, HttpStatusCode.BadRequest));
-        Assert.Equal(reason == PaymentErrors.Alipay.UnknownOrder ? [NoticeOutcome.UnknownOrder] : [], Host.Notices.OutcomesOf(form["out_trade_no"]));
+        if (reason != PaymentErrors.Alipay.UnknownOrder)
+        {
+            Assert.Equal(new PaidOnce(PaymentState.Pending, null, null, 0, 0), await Host.StateAsync(form["out_trade_no"]));
+        }
+
         Assert.Contains(await Host.RefusalsAsync(), d => d.Contains($"\"reason\":\"{reason}\"", StringComparison.Ordinal) && d.Contains(form["notify_id"], StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task A_well_signed_notification_with_another_amount_is_handed_on_for_the_rules_to_flag()
+    public async Task A_well_signed_notification_with_another_amount_is_flagged_and_pays_no_bill()
     {
         var (simulator, _) = await Host.StartedAsync();
-        var order = await Host.TradeAsync(NewOrder(), 20_000);
+        var order = await Host.TradeAsync(20_000);
         var sent = Assert.Single(await simulator.PayAsync(order, new SimulatedPayOptions(AmountFen: 19_999), default));
         Assert.Equal(AlipayNotifyEndpoint.Accepted, sent.Body);
-        Assert.Equal(NoticeOutcome.AmountMismatch, Host.Notices.OutcomeOf(sent.NotifyId));
+        var state = await Host.StateAsync(order);
+        Assert.NotEqual(PaymentState.Succeeded, state.State);
+        Assert.Equal((PaymentFlags.AmountMismatch, 0), (state.FlagReason, state.BillsPaid));
     }
 
     [Fact]
     public async Task A_notification_signed_in_node_the_way_alipay_signs_is_taken_and_tampered_ones_are_refused()
     {
         var (simulator, _) = await Host.StartedAsync();
-        var order = Host.Known(NewOrder(), 20_000);
+        var (order, _) = await Host.OrderAsync(20_000);
         var form = Host.NotificationFor(simulator, order, app.Time.GetUtcNow());
         form.Remove("sign");
         form.Remove("sign_type");
@@ -221,9 +225,9 @@ public abstract class AlipayChannelTests(AppFixture app)
         var sign = signed["sign"];
         var oneCharacter = new Dictionary<string, string>(signed) { ["sign"] = sign[..10] + (sign[10] == 'x' ? 'y' : 'x') + sign[11..] };
         Assert.Equal(AlipayNotifyEndpoint.Refused, await Host.PostAsync(oneCharacter, HttpStatusCode.BadRequest));
-        Assert.Empty(Host.Notices.OutcomesOf(order));
+        Assert.Equal(PaymentState.Pending, (await Host.StateAsync(order)).State);
         Assert.Equal(AlipayNotifyEndpoint.Accepted, await Host.PostAsync(signed, HttpStatusCode.OK));
-        Assert.Equal([NoticeOutcome.Applied], Host.Notices.OutcomesOf(order));
+        Assert.Equal(new PaidOnce(PaymentState.Succeeded, null, signed["trade_no"], 1, 1), await Host.StateAsync(order));
     }
 
     [Theory]
@@ -240,25 +244,18 @@ public abstract class AlipayChannelTests(AppFixture app)
         Assert.True(response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnsupportedMediaType, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
     }
 
-    /// <summary>The fixture's host with a recording <see cref="IPaymentNotices"/> and the simulator's notifications routed into it.</summary>
-    private sealed class AlipayHost
+    /// <summary>What an order came to: its state, flag and trade number, its bills paid by it, its payment postings.</summary>
+    private sealed record PaidOnce(PaymentState State, string? FlagReason, string? TradeNo, int BillsPaid, int Postings);
+
+    /// <summary>The fixture's host with its real payment rules, and the simulator's notifications routed into it.</summary>
+    private sealed class AlipayHost(AppFixture app)
     {
-        private readonly AppFixture _app;
-        private readonly WebApplicationFactory<Program> _factory;
+        private static int _bill;
+        private Guid? _account;
 
-        public AlipayHost(AppFixture app)
-        {
-            _app = app;
-            _factory = app.App.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<IPaymentNotices>(Notices)));
-            Client = _factory.CreateClient();
-            Channel = _factory.Services.GetRequiredService<AlipayChannel>();
-        }
+        public HttpClient Client { get; } = app.Client();
 
-        public RecordingNotices Notices { get; } = new();
-
-        public HttpClient Client { get; }
-
-        public AlipayChannel Channel { get; }
+        public AlipayChannel Channel { get; } = app.Service<AlipayChannel>();
 
         public string NotifyUrl => new Uri(Client.BaseAddress!, "/api/channels/alipay/notify").ToString();
 
@@ -270,21 +267,51 @@ public abstract class AlipayChannelTests(AppFixture app)
             return (simulator, client);
         }
 
-        public string Known(string outTradeNo, long fen)
+        /// <summary>A bill and a citizen's order for it through the alipay channel (the payments rules ask the channel to start).</summary>
+        public async Task<(string OutTradeNo, PaymentStartView Start)> OrderAsync(long fen)
         {
-            Notices.Orders[outTradeNo] = fen;
+            await using var scope = app.App.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<CityDbContext>();
+            var now = app.Time.GetUtcNow();
+            if (_account is null)
+            {
+                var account = CityService.Core.Identity.Account.Open(CityService.Core.Identity.AccountKind.Citizen, "alipay-test-" + Guid.NewGuid().ToString("N"), "cipher", now);
+                db.Add(account);
+                await db.SaveChangesAsync();
+                _account = account.Id;
+            }
+
+            var n = Interlocked.Increment(ref _bill).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var bill = Bill.Issue("330100", "PSB", "ALIPAY-" + Guid.NewGuid().ToString("N"), "交通违法罚款", "Traffic fine", BillPayerKind.Plate, "alipay-plate-" + n, "V-" + n, null, null,
+                [new BillLine(RevenueHeads.Fine, fen, "罚款", "Fine")], PaymentService.Today(now).AddDays(30), 0, 0, "hash-" + n, now);
+            db.Bills.Add(bill);
+            await db.SaveChangesAsync();
+            var answer = await scope.ServiceProvider.GetRequiredService<PaymentService>().CreateAsync(
+                _account.Value, "alipay-" + Guid.NewGuid().ToString("N"), new CreatePaymentRequest([bill.Id], PaymentChannels.Alipay), _ => NotifyUrl, id => $"https://fuwu.example/pay/result/{id}", default);
+            Assert.True(answer.Payment?.Start is not null, $"{answer.Status} {answer.Error}");
+            return (answer.Payment!.Id.ToString("N"), answer.Payment.Start!);
+        }
+
+        /// <summary>An order whose trade the simulator knows (the wallet app took our order string), not yet paid.</summary>
+        public async Task<string> TradeAsync(long fen)
+        {
+            var (_, client) = await StartedAsync();
+            var (outTradeNo, start) = await OrderAsync(fen);
+            using var http = new HttpClient();
+            var taken = await http.PostAsync(new Uri(client.Options.GatewayUrl, "/sim/app-pay"), new StringContent(start.Parameters["orderString"]));
+            Assert.Contains(outTradeNo, await taken.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             return outTradeNo;
         }
 
-        /// <summary>A trade the simulator knows (the wallet app took our order string), not yet paid.</summary>
-        public async Task<string> TradeAsync(string outTradeNo, long fen)
+        public async Task<PaidOnce> StateAsync(string outTradeNo)
         {
-            var (_, client) = await StartedAsync();
-            var started = await Channel.StartAsync(new ChannelOrder(Known(outTradeNo, fen), fen, "水费", _app.Time.GetUtcNow().AddMinutes(30), NotifyUrl, null), default);
-            using var http = new HttpClient();
-            var taken = await http.PostAsync(new Uri(client.Options.GatewayUrl, "/sim/app-pay"), new StringContent(started.Parameters["orderString"]));
-            Assert.Contains(outTradeNo, await taken.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-            return outTradeNo;
+            var id = Guid.ParseExact(outTradeNo, "N");
+            await using var scope = app.App.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<CityDbContext>();
+            var order = await db.PaymentOrders.AsNoTracking().SingleAsync(o => o.Id == id);
+            var bills = await db.Bills.AsNoTracking().CountAsync(b => b.PaidByPaymentId == id && b.State == BillState.Paid);
+            var postings = await db.LedgerEntries.AsNoTracking().Where(e => e.PaymentId == id && e.Kind == LedgerKinds.Payment).Select(e => e.PostingId).Distinct().CountAsync();
+            return new(order.State, order.FlagReason, order.ChannelTradeNo, bills, postings);
         }
 
         public Dictionary<string, string> NotificationFor(AlipaySimulator.AlipaySimulator simulator, string outTradeNo, DateTimeOffset now) =>
@@ -305,38 +332,9 @@ public abstract class AlipayChannelTests(AppFixture app)
 
         public async Task<List<string>> RefusalsAsync()
         {
-            await using var scope = _factory.Services.CreateAsyncScope();
+            await using var scope = app.App.Services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<CityDbContext>();
             return await db.AuditEntries.AsNoTracking().Where(e => e.Action == AuditActions.NoticeRejected && e.Outcome == AuditOutcomes.Refused).Select(e => e.Details!).ToListAsync();
-        }
-    }
-
-    /// <summary>
-    /// Stands in for the payments rules here: the orders it knows and their amounts; the first notice of an order applies,
-    /// later ones are already applied; an unknown order or another amount answer as the rules do.
-    /// </summary>
-    private sealed class RecordingNotices : IPaymentNotices
-    {
-        private readonly ConcurrentQueue<(ChannelPaymentNotice Notice, NoticeOutcome Outcome)> _received = new();
-        private readonly ConcurrentDictionary<string, bool> _paid = new(StringComparer.Ordinal);
-
-        public ConcurrentDictionary<string, long> Orders { get; } = new(StringComparer.Ordinal);
-
-        public IReadOnlyList<ChannelPaymentNotice> Received => [.. _received.Select(r => r.Notice)];
-
-        public NoticeOutcome OutcomeOf(string noticeId) => _received.Last(r => r.Notice.NoticeId == noticeId).Outcome;
-
-        /// <summary>What the notices of one order came to, in the order they arrived.</summary>
-        public IReadOnlyList<NoticeOutcome> OutcomesOf(string outTradeNo) => [.. _received.Where(r => r.Notice.OutTradeNo == outTradeNo).Select(r => r.Outcome)];
-
-        public Task<NoticeOutcome> ApplyAsync(ChannelPaymentNotice notice, CancellationToken ct)
-        {
-            var outcome = !Orders.TryGetValue(notice.OutTradeNo, out var fen) ? NoticeOutcome.UnknownOrder
-                : fen != notice.AmountFen ? NoticeOutcome.AmountMismatch
-                : _paid.TryAdd(notice.OutTradeNo, true) ? NoticeOutcome.Applied
-                : NoticeOutcome.AlreadyApplied;
-            _received.Enqueue((notice, outcome));
-            return Task.FromResult(outcome);
         }
     }
 }

@@ -20,7 +20,7 @@ public static partial class AlipayNotifyEndpoint
     public const string Accepted = "success";
     public const string Refused = "fail";
 
-    public static async Task<IResult> HandleAsync(HttpContext http, AlipayChannel channel, CityDbContext db, AuditLog audit, TimeProvider time, ILogger<AlipayChannel> logger, CancellationToken ct)
+    public static async Task<IResult> HandleAsync(HttpContext http, AlipayChannel channel, IPaymentNotices notices, CityDbContext db, AuditLog audit, TimeProvider time, ILogger<AlipayChannel> logger, CancellationToken ct)
     {
         Dictionary<string, string>? form = null;
         if (http.Request.HasFormContentType)
@@ -55,11 +55,6 @@ public static partial class AlipayNotifyEndpoint
         if (check.Ignored)
         {
             return Text(Accepted, StatusCodes.Status200OK);
-        }
-
-        if (http.RequestServices.GetService<IPaymentNotices>() is not { } notices)
-        {
-            return Text(Refused, StatusCodes.Status503ServiceUnavailable); // Alipay retries; nothing is lost
         }
 
         var outcome = await notices.ApplyAsync(check.Notice!, ct);

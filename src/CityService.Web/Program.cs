@@ -9,6 +9,7 @@ using CityService.Web.Features.Notifications.Senders;
 using CityService.Web.Features.Operations;
 using CityService.Web.Features.Payments.Orders;
 using CityService.Web.Features.Payments.Billing;
+using CityService.Web.Features.Payments.Alipay;
 using CityService.Web.Features.Metrics;
 using CityService.Web.Features.Regions;
 using CityService.Web.Features.Site;
@@ -37,6 +38,7 @@ builder.AddAudit();
 builder.AddMetrics();
 builder.AddPayments(); // payment orders, exactly-once notices, the ledger, the sandbox channel
 builder.AddBilling(); // bills: the departments' push API, citizens' bills, lookup, department pages
+builder.AddAlipay(); // payments: the Alipay channel (or its simulator where chosen)
 
 var app = builder.Build();
 if (await app.RunAuditCommandAsync(args))
@@ -76,6 +78,7 @@ app.MapAudit();
 app.MapMetrics();
 app.MapPayments();
 app.MapBilling();
+app.MapAlipay();
 app.MapStaticAssets().AllowAnonymous(); // wwwroot: fingerprinted, precompressed, fingerprinted URLs cached immutably
 app.MapRazorPages().WithStaticAssets(); // the pages of every capability (Features/**/*.cshtml); each declares [Authorize] or [AllowAnonymous]
 

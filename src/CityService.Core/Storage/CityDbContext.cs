@@ -102,6 +102,9 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Mic
 
     public DbSet<Payments.Channels.Sandbox.SandboxRefund> SandboxRefunds => Set<Payments.Channels.Sandbox.SandboxRefund>();
 
+    // Payments, part alipay: notifications taken by notify_id (replays refused).
+    public DbSet<Payments.Channels.Alipay.AlipayNotice> AlipayNotices => Set<Payments.Channels.Alipay.AlipayNotice>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder); // ASP.NET Core Identity's user, claim, login and token tables

@@ -93,6 +93,9 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Mic
 
     public DbSet<LedgerEntry> LedgerEntries => Set<LedgerEntry>();
 
+    // wechatpay: notification ids accepted (replay check)
+    public DbSet<CityService.Core.Payments.Channels.WeChatPay.WeChatPayNoticeSeen> WeChatPayNotices => Set<CityService.Core.Payments.Channels.WeChatPay.WeChatPayNoticeSeen>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder); // ASP.NET Core Identity's user, claim, login and token tables

@@ -146,6 +146,7 @@ public abstract class SchemaTests(StorageProvider provider) : IAsyncLifetime
             bill, order, CityService.Core.Payments.PaymentOrderBill.For(order, bill, bill.Lines),
             CityService.Core.Payments.Refund.Request(order, "PSB", 100, "重复缴费", account.Id, false, now),
             CityService.Core.Payments.LedgerEntry.From(Guid.CreateVersion7(now), posting, posting.Lines[0], now),
+            new CityService.Core.Payments.Channels.WeChatPay.WeChatPayNoticeSeen("EV-1", "digest", order.Id.ToString("N"), now),
             region, department, hall, item, change, partial, account, client, link, face, otp,
             new IdentityUserClaim<Guid> { UserId = account.Id, ClaimType = "t", ClaimValue = "v" },
             new IdentityUserLogin<Guid> { UserId = account.Id, LoginProvider = client.Id, ProviderKey = "user-1", ProviderDisplayName = "Wallet" },

@@ -7,6 +7,7 @@ using CityService.Web.Features.LifeEvents;
 using CityService.Web.Features.Notifications;
 using CityService.Web.Features.Notifications.Senders;
 using CityService.Web.Features.Operations;
+using CityService.Web.Features.Payments.WeChatPay;
 using CityService.Web.Features.Metrics;
 using CityService.Web.Features.Regions;
 using CityService.Web.Features.Site;
@@ -33,6 +34,7 @@ builder.AddNotificationSenders(); // SMS gateway (sign-in codes, notifications) 
 builder.AddOperations(); // background jobs and the outbox (runs them unless Jobs:Enabled=false)
 builder.AddAudit();
 builder.AddMetrics();
+builder.AddWeChatPay(); // WeChat Pay API v3 channel (its simulator only where chosen)
 
 var app = builder.Build();
 if (await app.RunAuditCommandAsync(args))
@@ -65,6 +67,7 @@ app.MapNotifications();
 app.MapOperations();
 app.MapAudit();
 app.MapMetrics();
+app.MapWeChatPay();
 app.MapStaticAssets().AllowAnonymous(); // wwwroot: fingerprinted, precompressed, fingerprinted URLs cached immutably
 app.MapRazorPages().WithStaticAssets(); // the pages of every capability (Features/**/*.cshtml); each declares [Authorize] or [AllowAnonymous]
 

@@ -4,7 +4,7 @@ using System.Text;
 namespace CityService.Core.Payments.Channels.WeChatPay;
 
 /// <summary>
-/// The trade bill (<c>bill_type=ALL</c>) in WeChat Pay's own CSV layout: a header of 27 Chinese column names, one line per
+/// The trade bill (<c>bill_type=ALL</c>) in WeChat Pay's own CSV layout: a byte order mark, a header of 27 Chinese column names, one line per
 /// payment or refund with every field prefixed by a backquote (so spreadsheets keep long numbers as text), then a
 /// summary header (总交易单数 …) and its one line. Amounts are yuan with two decimals; times Beijing time.
 /// </summary>
@@ -26,7 +26,7 @@ public static class WeChatPayTradeBill
 
     public static string Write(IEnumerable<Row> rows)
     {
-        var text = new StringBuilder();
+        var text = new StringBuilder("\uFEFF"); // the real files start with a UTF-8 byte order mark
         text.Append(string.Join(',', Columns)).Append("\r\n");
         long count = 0, settled = 0, refunded = 0, ordered = 0;
         foreach (var r in rows)

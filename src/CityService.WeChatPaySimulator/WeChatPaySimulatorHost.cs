@@ -87,7 +87,7 @@ public sealed class WeChatPaySimulatorHost : IAsyncDisposable
             });
             app.MapPost("/sim/trades/{outTradeNo}/pay", async (HttpContext http, string outTradeNo) =>
             {
-                var command = http.Request.ContentLength > 0 ? await http.Request.ReadFromJsonAsync<PayCommand>(http.RequestAborted) : null;
+                var command = http.Request.HasJsonContentType() ? await http.Request.ReadFromJsonAsync<PayCommand>(http.RequestAborted) : null;
                 var payment = new SimulatedPayment(command?.AmountFen, command?.Notifications ?? 1, TimeSpan.FromMilliseconds(command?.DelayMs ?? 0), command?.Notify ?? true);
                 http.Response.StatusCode = await simulator.PayAsync(outTradeNo, payment, http.RequestAborted) ? 204 : 404;
             });

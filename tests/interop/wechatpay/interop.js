@@ -58,13 +58,21 @@ const commands = {
 
   // (b) our Authorization header, read and verified the way the library makes and checks it.
   async authorization(input) {
-    const match = /^WECHATPAY2-SHA256-RSA2048 mchid="([^"]*)",nonce_str="([^"]*)",signature="([^"]*)",timestamp="([^"]*)",serial_no="([^"]*)"$/.exec(input.header);
-    if (!match) return { ok: false, message: 'not the library\'s header layout' };
-    const [, mchid, nonce, signature, timestamp, serial] = match;
-    const rebuilt = Formatter.authorization(mchid, nonce, signature, timestamp, serial);
+    // The library writes the five parameters in another order (mchid, serial_no, timestamp, nonce_str, signature):
+    // WeChat Pay reads them by name, so the check is that the library's own header has the same parameters.
+    const parameters = (header) => {
+      if (!header.startsWith('WECHATPAY2-SHA256-RSA2048 ')) return null;
+      const pairs = header.slice('WECHATPAY2-SHA256-RSA2048 '.length).split(',').map((part) => /^([a-z_]+)="([^"]*)"$/.exec(part));
+      return pairs.every(Boolean) ? Object.fromEntries(pairs.map(([, k, v]) => [k, v])) : null;
+    };
+    const ours = parameters(input.header);
+    if (!ours) return { ok: false, message: 'not a WECHATPAY2-SHA256-RSA2048 header' };
+    const { mchid, nonce_str: nonce, signature, timestamp, serial_no: serial } = ours;
+    const theirs = parameters(Formatter.authorization(mchid, nonce, signature, timestamp, serial));
+    const identical = Object.keys(ours).length === 5 && Object.keys(ours).every((k) => theirs[k] === ours[k]);
     const verified = Rsa.verify(Formatter.request(input.method, input.url, timestamp, nonce, input.body), signature, Rsa.from(input.merchantPublicKey, Rsa.KEY_TYPE_PUBLIC));
     const paySign = input.paySign ? Rsa.verify(Formatter.joinedByLineFeed(input.appId, input.timeStamp, input.nonceStr, input.package), input.paySign, Rsa.from(input.merchantPublicKey, Rsa.KEY_TYPE_PUBLIC)) : null;
-    return { ok: true, identical: rebuilt === input.header, verified, paySign };
+    return { ok: true, identical, verified, paySign };
   },
 
   // (c) a notification built and signed the way WeChat Pay builds it, optionally tampered with.

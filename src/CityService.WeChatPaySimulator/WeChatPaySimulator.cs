@@ -52,6 +52,9 @@ public sealed class WeChatPaySimulator(WeChatPaySimulatorOptions options, TimePr
 
     public WeChatPaySimulatorOptions Options => options;
 
+    /// <summary>What notifications are posted with (tests point it at their in-memory server).</summary>
+    public HttpClient Notifier { get; set; } = notifier;
+
     /// <summary>Where the simulator listens (the host sets it; download URLs point here).</summary>
     public Uri BaseAddress { get; internal set; } = new("http://127.0.0.1/");
 
@@ -170,7 +173,7 @@ public sealed class WeChatPaySimulator(WeChatPaySimulatorOptions options, TimePr
         HttpStatusCode status;
         try
         {
-            using var response = await notifier.SendAsync(request, ct);
+            using var response = await Notifier.SendAsync(request, ct);
             status = response.StatusCode;
         }
         catch (HttpRequestException)

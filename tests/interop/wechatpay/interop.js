@@ -75,7 +75,13 @@ const commands = {
     return { ok: true, identical, verified, paySign };
   },
 
-  // (c) a notification built and signed the way WeChat Pay builds it, optionally tampered with.
+  // (c) notifications built and signed the way WeChat Pay builds them: one per entry of `tampers` (none, ciphertext,
+  // signature, timestamp), in one run.
+  async notifications(input) {
+    const built = await Promise.all(input.tampers.map((tamper) => commands.notification({ ...input, tamper })));
+    return { ok: true, notifications: built };
+  },
+
   async notification(input) {
     const nonce = Formatter.nonce(12);
     const ciphertext = Aes.AesGcm.encrypt(JSON.stringify(input.transaction), input.apiV3Key, nonce, 'transaction');

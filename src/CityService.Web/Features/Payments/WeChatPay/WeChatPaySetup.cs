@@ -25,7 +25,7 @@ public static class WeChatPaySetup
     public const string Section = "Payments:Channels:WeChatPay";
     public const string HttpClientName = "wechatpay";
 
-    /// <summary>The HTTP client the in-process simulator posts its notifications with (tests point it at the test server).</summary>
+    /// <summary>The HTTP client the in-process simulator posts its notifications with (to our own notify URL).</summary>
     public const string SimulatorNotifyClient = "wechatpay-simulator-notify";
 
     public static readonly string[] Settings = ["MchId", "AppId", "MerchantSerial", "PrivateKey", "ApiV3Key", "PlatformPublicKey", "PlatformSerial", "BaseUrl"];

@@ -10,6 +10,7 @@ using CityService.Web.Features.Operations;
 using CityService.Web.Features.Payments.Orders;
 using CityService.Web.Features.Payments.Billing;
 using CityService.Web.Features.Payments.Alipay;
+using CityService.Web.Features.Payments.WeChatPay;
 using CityService.Web.Features.Metrics;
 using CityService.Web.Features.Regions;
 using CityService.Web.Features.Site;
@@ -39,6 +40,7 @@ builder.AddMetrics();
 builder.AddPayments(); // payment orders, exactly-once notices, the ledger, the sandbox channel
 builder.AddBilling(); // bills: the departments' push API, citizens' bills, lookup, department pages
 builder.AddAlipay(); // payments: the Alipay channel (or its simulator where chosen)
+builder.AddWeChatPay(); // WeChat Pay API v3 channel (its simulator only where chosen)
 
 var app = builder.Build();
 if (await app.RunAuditCommandAsync(args))
@@ -79,6 +81,7 @@ app.MapMetrics();
 app.MapPayments();
 app.MapBilling();
 app.MapAlipay();
+app.MapWeChatPay();
 app.MapStaticAssets().AllowAnonymous(); // wwwroot: fingerprinted, precompressed, fingerprinted URLs cached immutably
 app.MapRazorPages().WithStaticAssets(); // the pages of every capability (Features/**/*.cshtml); each declares [Authorize] or [AllowAnonymous]
 

@@ -104,6 +104,8 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Mic
 
     // Payments, part alipay: notifications taken by notify_id (replays refused).
     public DbSet<Payments.Channels.Alipay.AlipayNotice> AlipayNotices => Set<Payments.Channels.Alipay.AlipayNotice>();
+    // wechatpay: notification ids accepted (replay check)
+    public DbSet<CityService.Core.Payments.Channels.WeChatPay.WeChatPayNoticeSeen> WeChatPayNotices => Set<CityService.Core.Payments.Channels.WeChatPay.WeChatPayNoticeSeen>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -151,6 +151,7 @@ public abstract class SchemaTests(StorageProvider provider) : IAsyncLifetime
             CityService.Core.Payments.Orders.PaymentNotice.Of(order.Id, new CityService.Core.Payments.ChannelPaymentNotice("sandbox", order.OutTradeNo, "SBX1", 100, now, "n-1"), "applied", now),
             sandboxTrade, CityService.Core.Payments.Channels.Sandbox.SandboxRefund.Of("r" + order.OutTradeNo, sandboxTrade.OutTradeNo, 100, now),
             CityService.Core.Payments.Channels.Alipay.AlipayNotice.Take("notify-1", order.OutTradeNo, new string('0', 64), now),
+            new CityService.Core.Payments.Channels.WeChatPay.WeChatPayNoticeSeen("EV-1", "digest", order.Id.ToString("N"), now),
             region, department, hall, item, change, partial, account, client, link, face, otp,
             new IdentityUserClaim<Guid> { UserId = account.Id, ClaimType = "t", ClaimValue = "v" },
             new IdentityUserLogin<Guid> { UserId = account.Id, LoginProvider = client.Id, ProviderKey = "user-1", ProviderDisplayName = "Wallet" },

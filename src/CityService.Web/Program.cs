@@ -7,6 +7,8 @@ using CityService.Web.Features.LifeEvents;
 using CityService.Web.Features.Notifications;
 using CityService.Web.Features.Notifications.Senders;
 using CityService.Web.Features.Operations;
+using CityService.Web.Features.Payments.Reconciliation;
+using CityService.Web.Features.Payments.Refunds;
 using CityService.Web.Features.Metrics;
 using CityService.Web.Features.Regions;
 using CityService.Web.Features.Site;
@@ -33,11 +35,18 @@ builder.AddNotificationSenders(); // SMS gateway (sign-in codes, notifications) 
 builder.AddOperations(); // background jobs and the outbox (runs them unless Jobs:Enabled=false)
 builder.AddAudit();
 builder.AddMetrics();
+builder.AddRefunds(); // refunds: the API, the payment-refund job, the department's refund pages
+builder.AddReconciliation(); // reconciliation with the channels' settlement files: the daily job, the command, operator pages
 
 var app = builder.Build();
 if (await app.RunAuditCommandAsync(args))
 {
     return; // `audit verify`: the exit code says whether the log is intact
+}
+
+if (await app.RunReconcileCommandAsync(args))
+{
+    return; // `reconcile <channel> <day> [file]`: the exit code says whether differences are left open
 }
 
 if (!await app.PrepareDatabaseAsync(args))
@@ -65,6 +74,8 @@ app.MapNotifications();
 app.MapOperations();
 app.MapAudit();
 app.MapMetrics();
+app.MapRefunds();
+app.MapReconciliation();
 app.MapStaticAssets().AllowAnonymous(); // wwwroot: fingerprinted, precompressed, fingerprinted URLs cached immutably
 app.MapRazorPages().WithStaticAssets(); // the pages of every capability (Features/**/*.cshtml); each declares [Authorize] or [AllowAnonymous]
 

@@ -93,6 +93,11 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Mic
 
     public DbSet<LedgerEntry> LedgerEntries => Set<LedgerEntry>();
 
+    // Refunds and reconciliation (issue 10, refunds): reconciliation runs and the differences they found.
+    public DbSet<Payments.Reconciliation.ReconciliationRun> ReconciliationRuns => Set<Payments.Reconciliation.ReconciliationRun>();
+
+    public DbSet<Payments.Reconciliation.ReconciliationItem> ReconciliationItems => Set<Payments.Reconciliation.ReconciliationItem>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder); // ASP.NET Core Identity's user, claim, login and token tables

@@ -26,6 +26,8 @@ public static partial class Problems
             ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
             ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
             ErrorKind.UnsupportedType => StatusCodes.Status415UnsupportedMediaType,
+            ErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
+            ErrorKind.PreconditionFailed => StatusCodes.Status412PreconditionFailed,
             _ => StatusCodes.Status400BadRequest,
         };
         if (error.RetryAfter is { } wait)

@@ -95,6 +95,8 @@ public static partial class Problems
         409 => new("状态冲突", "Conflict"),
         413 => new("请求过大", "Content too large"),
         415 => new("不支持的内容类型", "Unsupported media type"),
+        412 => new("前提条件不满足", "Precondition failed"),
+        422 => new("无法处理", "Unprocessable content"),
         429 => new("请求过于频繁", "Too many requests"),
         503 => new("服务暂不可用", "Service unavailable"),
         >= 500 => new("服务器内部错误", "Internal server error"),

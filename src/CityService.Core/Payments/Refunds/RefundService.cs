@@ -70,6 +70,41 @@ public sealed class RefundService(CityDbContext db, AuditLog audit, TimeProvider
                 new("您在此笔缴费的多个部门任职，请指明为哪个部门退款（departmentCode）。", "You act for several departments of this payment: name the one refunding (departmentCode)."), "departmentCode");
         }
 
+        if (order.State != PaymentState.Succeeded || order.FlagReason is not null)
+        {
+            return NotRefundable;
+        }
+
+        if (input.RefundAmountAvailable != order.RefundAmountAvailable)
+        {
+            return Stale(order.RefundAmountAvailable); // stale already before waiting for the payment's lock
+        }
+
+        // This instance's requests for one payment wait in memory, not each holding a pooled connection while it waits for the
+        // database lock (100 at once would exhaust the pool); other instances still meet at the database lock.
+        var gate = Gates[(int)((uint)paymentId.GetHashCode() % (uint)Gates.Length)];
+        await gate.WaitAsync(ct);
+        try
+        {
+            return await ReserveAsync(actor, order.Id, input, department, ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private static readonly SemaphoreSlim[] Gates = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+
+    private static Error Stale(long available) => new(ErrorKind.PreconditionFailed, PaymentErrors.Refund.AmountAvailableStale,
+        new($"可退金额已变化（现为 {new Money(available)}），请刷新后重试。", $"The amount available to refund has changed (now {new Money(available)}); reload and try again."),
+        "refundAmountAvailable")
+    {
+        Extensions = new Dictionary<string, object> { ["refundAmountAvailable"] = available },
+    };
+
+    private async Task<Result<RefundAccepted>> ReserveAsync(Actor actor, Guid paymentId, RefundInput input, string department, CancellationToken ct)
+    {
         var reason = input.Reason!.Trim();
         for (var attempt = 1; ; attempt++)
         {
@@ -79,19 +114,13 @@ public sealed class RefundService(CityDbContext db, AuditLog audit, TimeProvider
             var current = await db.PaymentOrders.FirstAsync(p => p.Id == paymentId, ct);
             if (current.State != PaymentState.Succeeded || current.FlagReason is not null)
             {
-                return new Error(ErrorKind.Conflict, PaymentErrors.Refund.NotRefundable,
-                    new("此笔缴费尚未成功或待人工核查，不能退款。", "This payment has not succeeded or is held for review: it cannot be refunded."));
+                return NotRefundable;
             }
 
             var available = current.RefundAmountAvailable;
             if (input.RefundAmountAvailable != available)
             {
-                return new Error(ErrorKind.PreconditionFailed, PaymentErrors.Refund.AmountAvailableStale,
-                    new($"可退金额已变化（现为 {new Money(available)}），请刷新后重试。", $"The amount available to refund has changed (now {new Money(available)}); reload and try again."),
-                    "refundAmountAvailable")
-                {
-                    Extensions = new Dictionary<string, object> { ["refundAmountAvailable"] = available },
-                };
+                return Stale(available);
             }
 
             var amount = input.Amount!.Value;
@@ -241,6 +270,9 @@ public sealed class RefundService(CityDbContext db, AuditLog audit, TimeProvider
             ? new Error(ErrorKind.Unprocessable, PaymentErrors.Refund.AmountInvalid, new("退款金额须为正整数（单位：分）。", "The amount must be a positive whole number of fen."), "amount")
             : null;
     }
+
+    private static Error NotRefundable => new(ErrorKind.Conflict, PaymentErrors.Refund.NotRefundable,
+        new("此笔缴费尚未成功或待人工核查，不能退款。", "This payment has not succeeded or is held for review: it cannot be refunded."));
 
     private static Error NotFound => Error.NotFound(PaymentErrors.Refund.PaymentNotFound, "找不到这笔缴费。", "No such payment.");
 }

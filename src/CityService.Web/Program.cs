@@ -11,6 +11,8 @@ using CityService.Web.Features.Payments.Orders;
 using CityService.Web.Features.Payments.Billing;
 using CityService.Web.Features.Payments.Alipay;
 using CityService.Web.Features.Payments.WeChatPay;
+using CityService.Web.Features.Payments.Reconciliation;
+using CityService.Web.Features.Payments.Refunds;
 using CityService.Web.Features.Metrics;
 using CityService.Web.Features.Regions;
 using CityService.Web.Features.Site;
@@ -41,6 +43,8 @@ builder.AddPayments(); // payment orders, exactly-once notices, the ledger, the 
 builder.AddBilling(); // bills: the departments' push API, citizens' bills, lookup, department pages
 builder.AddAlipay(); // payments: the Alipay channel (or its simulator where chosen)
 builder.AddWeChatPay(); // WeChat Pay API v3 channel (its simulator only where chosen)
+builder.AddRefunds(); // refunds: the API, the payment-refund job, the department's refund pages
+builder.AddReconciliation(); // reconciliation with the channels' settlement files: the daily job, the command, operator pages
 
 var app = builder.Build();
 if (await app.RunAuditCommandAsync(args))
@@ -51,6 +55,11 @@ if (await app.RunAuditCommandAsync(args))
 if (await app.RunLedgerCommandAsync(args))
 {
     return; // `ledger verify`: the exit code says whether the ledger balances
+}
+
+if (await app.RunReconcileCommandAsync(args))
+{
+    return; // `reconcile <channel> <day> [file]`: the exit code says whether differences are left open
 }
 
 if (!await app.PrepareDatabaseAsync(args))
@@ -82,6 +91,8 @@ app.MapPayments();
 app.MapBilling();
 app.MapAlipay();
 app.MapWeChatPay();
+app.MapRefunds();
+app.MapReconciliation();
 app.MapStaticAssets().AllowAnonymous(); // wwwroot: fingerprinted, precompressed, fingerprinted URLs cached immutably
 app.MapRazorPages().WithStaticAssets(); // the pages of every capability (Features/**/*.cshtml); each declares [Authorize] or [AllowAnonymous]
 

@@ -14,6 +14,12 @@ public enum ErrorKind
 
     /// <summary>The input is of a kind (file format, media type) not accepted (415).</summary>
     UnsupportedType,
+
+    /// <summary>Well-formed but not acceptable by the rules, e.g. an amount beyond what may be refunded (422).</summary>
+    Unprocessable,
+
+    /// <summary>The caller's copy of a value is stale (412), e.g. a refund's <c>refundAmountAvailable</c>.</summary>
+    PreconditionFailed,
 }
 
 /// <summary>

@@ -106,6 +106,10 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Mic
     public DbSet<Payments.Channels.Alipay.AlipayNotice> AlipayNotices => Set<Payments.Channels.Alipay.AlipayNotice>();
     // wechatpay: notification ids accepted (replay check)
     public DbSet<CityService.Core.Payments.Channels.WeChatPay.WeChatPayNoticeSeen> WeChatPayNotices => Set<CityService.Core.Payments.Channels.WeChatPay.WeChatPayNoticeSeen>();
+    // Refunds and reconciliation (issue 10, refunds): reconciliation runs and the differences they found.
+    public DbSet<Payments.Reconciliation.ReconciliationRun> ReconciliationRuns => Set<Payments.Reconciliation.ReconciliationRun>();
+
+    public DbSet<Payments.Reconciliation.ReconciliationItem> ReconciliationItems => Set<Payments.Reconciliation.ReconciliationItem>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

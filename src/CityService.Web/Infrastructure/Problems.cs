@@ -26,6 +26,8 @@ public static partial class Problems
             ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
             ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
             ErrorKind.UnsupportedType => StatusCodes.Status415UnsupportedMediaType,
+            ErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
+            ErrorKind.PreconditionFailed => StatusCodes.Status412PreconditionFailed,
             _ => StatusCodes.Status400BadRequest,
         };
         if (error.RetryAfter is { } wait)
@@ -93,6 +95,8 @@ public static partial class Problems
         409 => new("状态冲突", "Conflict"),
         413 => new("请求过大", "Content too large"),
         415 => new("不支持的内容类型", "Unsupported media type"),
+        412 => new("前提条件不满足", "Precondition failed"),
+        422 => new("无法处理", "Unprocessable content"),
         429 => new("请求过于频繁", "Too many requests"),
         503 => new("服务暂不可用", "Service unavailable"),
         >= 500 => new("服务器内部错误", "Internal server error"),

@@ -142,8 +142,11 @@ public abstract class SchemaTests(StorageProvider provider) : IAsyncLifetime
         var posting = new CityService.Core.Payments.LedgerPosting("payment", "990100", order.Id, null,
             [CityService.Core.Payments.LedgerLine.Debit("clearing:alipay", 100, bill.Id), CityService.Core.Payments.LedgerLine.Credit("revenue:990100:PSB:fine", 100, bill.Id)]);
         var sandboxTrade = CityService.Core.Payments.Channels.Sandbox.SandboxTrade.Open(order.OutTradeNo, 100, now);
+        var reconciliation = CityService.Core.Payments.Reconciliation.ReconciliationRun.Start("alipay", new DateOnly(2026, 11, 21), "upload", account.Id, now);
         object[] rows =
         [
+            reconciliation,
+            CityService.Core.Payments.Reconciliation.ReconciliationItem.For(reconciliation.Id, "duplicate", "payment", "T1", order.OutTradeNo, null, 100, 100, "open", "twice", now),
             bill, order, CityService.Core.Payments.PaymentOrderBill.For(order, bill, bill.Lines),
             CityService.Core.Payments.Refund.Request(order, "PSB", 100, "重复缴费", account.Id, false, now),
             CityService.Core.Payments.LedgerEntry.From(Guid.CreateVersion7(now), posting, posting.Lines[0], now),

@@ -43,9 +43,15 @@ public sealed record RunResult(int Clients, long Paid, long Errors, double Secon
 public sealed class EndToEnd(HttpClient http, INoticeSender notices, TextWriter? acknowledged)
 {
     private readonly Lock ackLock = new();
+    private int acknowledgedCount;
 
-    public async Task<RunResult> RunAsync(IReadOnlyList<BenchClient> clients, TimeSpan warmup, TimeSpan duration, CancellationToken ct)
+    /// <summary>How many payments the platform has acknowledged so far (notification accepted).</summary>
+    public int Acknowledged => Volatile.Read(ref acknowledgedCount);
+
+    /// <param name="stop">Ends the run early: each client finishes the payment it is on (its requests are not cut off) and stops.</param>
+    public async Task<RunResult> RunAsync(IReadOnlyList<BenchClient> clients, TimeSpan warmup, TimeSpan duration, CancellationToken stop)
     {
+        var ct = CancellationToken.None;
         var total = new Latencies(clients.Count);
         var create = new Latencies(clients.Count);
         var notify = new Latencies(clients.Count);
@@ -58,7 +64,7 @@ public sealed class EndToEnd(HttpClient http, INoticeSender notices, TextWriter?
             foreach (var bill in client.Bills)
             {
                 var now = DateTime.UtcNow;
-                if (now >= stopAt || ct.IsCancellationRequested)
+                if (now >= stopAt || stop.IsCancellationRequested)
                 {
                     break;
                 }
@@ -97,13 +103,14 @@ public sealed class EndToEnd(HttpClient http, INoticeSender notices, TextWriter?
                 catch (HttpRequestException)
                 {
                     Count(timed, ref errors); // the host is down (crash run) or refused the connection
+                    await Task.Delay(50, CancellationToken.None); // pacing while it restarts, rather than burning through the bills
                 }
-                catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+                catch (TaskCanceledException)
                 {
                     Count(timed, ref errors); // timeout
                 }
             }
-        }, ct)));
+        }, CancellationToken.None)));
         var seconds = Math.Max(0.001, (Math.Min(measured.Elapsed.TotalSeconds, (warmup + duration).TotalSeconds) - warmup.TotalSeconds));
         return new RunResult(clients.Count, paid, errors, seconds, total.Sorted(), create.Sorted(), notify.Sorted());
     }
@@ -131,6 +138,7 @@ public sealed class EndToEnd(HttpClient http, INoticeSender notices, TextWriter?
 
     private void Acknowledge(Guid order, Guid bill)
     {
+        Interlocked.Increment(ref acknowledgedCount);
         if (acknowledged is null)
         {
             return;

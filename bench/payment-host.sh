@@ -1,5 +1,7 @@
 # Sourced by bench/payments.sh and scripts/payment-crash.sh (after bench/host-env.sh): the published host on a payment
 # database. Sets pay_dll, web_dll, storage, conn, url, server_pid.
+BENCH_SANDBOX_KEY=${BENCH_SANDBOX_KEY:-$(bench_key)} # the sandbox channel's HMAC key: the host verifies, the driver signs
+
 payment_build() {
   publish_dir=$(realpath -m "${BENCH_PUBLISH_DIR:-$root/artifacts/bench-publish}")
   if [ "${BENCH_NO_PUBLISH:-0}" != 1 ]; then
@@ -48,7 +50,7 @@ payment_host_start() {
   port=${2:-${port:-$(free_port 5090)}}
   url="http://127.0.0.1:$port"
   production_env "$storage" "$conn"
-  env "${HOST_ENV[@]}" Payments__Channels__Sandbox__Enabled=true Logging__LogLevel__Default=Warning \
+  env "${HOST_ENV[@]}" Payments__Channels__Sandbox__Enabled=true Payments__Channels__Sandbox__Key="$BENCH_SANDBOX_KEY" Logging__LogLevel__Default=Warning \
       dotnet "$web_dll" --urls "$url" --contentRoot "$(dirname "$web_dll")" >>"$1" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 240); do

@@ -38,8 +38,8 @@ fi
 payment_host_start "$work/server.log"
 echo "== end to end ($(cat /proc/loadavg))"
 status=0
-dotnet "$pay_dll" e2e --url "$url" --provider "$storage" --conn "$conn" --data-key "$BENCH_DATA_KEY" --index-key "$BENCH_INDEX_KEY" \
-  --record "$work/acknowledged.txt" --check "$@" || status=$?
+dotnet "$pay_dll" e2e --url "$url" --provider "$storage" --conn "$conn" --data-key "$BENCH_DATA_KEY" --index-key "$BENCH_INDEX_KEY" --sandbox-key "$BENCH_SANDBOX_KEY" \
+  --server-pid "$server_pid" --record "$work/acknowledged.txt" --check "$@" || status=$?
 if grep -qiE 'fail|exception' "$work/server.log"; then
   echo "host log (warnings and errors):"; grep -iE -A3 'fail|exception' "$work/server.log" | head -n 40
 fi

@@ -30,7 +30,7 @@ first_pid=$server_pid
 echo "host pid $first_pid on $url ($storage)"
 
 record="$work/acknowledged.txt"
-dotnet "$pay_dll" e2e --url "$url" --provider "$storage" --conn "$conn" --data-key "$BENCH_DATA_KEY" --index-key "$BENCH_INDEX_KEY" \
+dotnet "$pay_dll" e2e --url "$url" --provider "$storage" --conn "$conn" --data-key "$BENCH_DATA_KEY" --index-key "$BENCH_INDEX_KEY" --sandbox-key "$BENCH_SANDBOX_KEY" \
   --clients 64 --warmup 0 --duration "$seconds" --bills-per-client 2000 --record "$record" >"$work/driver.log" 2>&1 &
 driver_pid=$!
 

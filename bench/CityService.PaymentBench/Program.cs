@@ -7,7 +7,7 @@ using CityService.PaymentBench;
 //   raw-sqlite <file> [writers=64] [seconds=10]                 single-row commits/s of SQLite (WAL, synchronous=FULL)
 //   raw-postgres <connection string> [clients=64] [seconds=10]  the same for PostgreSQL, by pgbench
 //   e2e --url U --provider sqlite|postgres --conn C --data-key K --index-key K [--clients 64] [--bills-per-client 400]
-//       [--warmup 3] [--duration 15] [--channel sandbox] [--record FILE] [--check]
+//       [--warmup 3] [--duration 15] [--channel sandbox] [--sandbox-key K] [--record FILE] [--check] [--server-pid PID]
 //                                 paid bills/s end to end against a running host (its database and personal-data keys)
 //   check --provider P --conn C --record FILE     after a crash and restart: acknowledged payments there, ledger balanced
 if (args.Length < 1)
@@ -39,14 +39,31 @@ switch (args[0])
         var duration = TimeSpan.FromSeconds(Number("duration", 15));
         var warmup = TimeSpan.FromSeconds(Number("warmup", 3));
         using var http = Http(new Uri(Required("url")), clients);
-        var notices = NoticeSenders.For(Option("channel") ?? "sandbox", http.BaseAddress!, args);
+        var notices = NoticeSenders.For(Option("channel") ?? "sandbox", args);
+        int? hostPid = Option("server-pid") is { } h ? int.Parse(h, CultureInfo.InvariantCulture) : null;
+        var pgPid = await Costs.PostmasterAsync(storage);
         var seed = System.Diagnostics.Stopwatch.StartNew();
         var bench = await Seeding.SeedAsync(storage, protector, http, clients, Number("bills-per-client", 400), DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture), CancellationToken.None);
         Console.WriteLine($"seeded {clients} verified citizens with {bench.Sum(c => c.Bills.Count)} open bills and signed them in: {seed.Elapsed.TotalSeconds:F1} s");
         var record = Option("record");
         await using var acknowledged = record is null ? null : new StreamWriter(record, append: true);
-        var result = await new EndToEnd(http, notices, acknowledged).RunAsync(bench, warmup, duration, CancellationToken.None);
+        int? hostPid = Option("server-pid") is { } h ? int.Parse(h, CultureInfo.InvariantCulture) : null;
+        var pgPid = await Costs.PostmasterAsync(storage);
+        var driver = new EndToEnd(http, notices, acknowledged);
+        var commitsBefore = await Costs.CommitsAsync(storage);
+        var run = driver.RunAsync(bench, warmup, duration, CancellationToken.None);
+        await Task.Delay(warmup);
+        var (cpuBefore, paidBefore) = (Costs.Take(hostPid, pgPid), driver.Acknowledged); // the measured window's start
+        var result = await run;
+        var (cpuAfter, paidAfter) = (Costs.Take(hostPid, pgPid), driver.Acknowledged);
+        var commitsAfter = await Costs.CommitsAsync(storage);
         result.Print($"end to end ({notices.Channel}, {storage.Provider}), load average {LoadAverage()}");
+        Console.WriteLine("  " + Costs.Report(cpuBefore, cpuAfter, paidAfter - paidBefore));
+        if (commitsBefore is { } c0 && commitsAfter is { } c1 && paidAfter > 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  PostgreSQL commits per paid bill (whole run): {(double)(c1 - c0) / paidAfter:F2}"));
+        }
+
         if (args.Contains("--check") && record is not null)
         {
             await acknowledged!.FlushAsync();

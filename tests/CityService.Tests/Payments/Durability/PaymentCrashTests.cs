@@ -30,12 +30,13 @@ public abstract class PaymentCrashTests(StorageProvider provider, Xunit.Abstract
         await new SchemaMigrator(database.Settings, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
         var dataKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var indexKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var sandboxKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var protector = new PersonalDataProtector(PersonalDataKeys.FromBase64("crash", new Dictionary<string, string> { ["crash"] = dataKey }, indexKey));
         var port = FreePort();
         var url = new Uri($"http://127.0.0.1:{port}");
         var record = Path.Combine(Path.GetTempPath(), $"paycrash-{Guid.NewGuid():N}.txt");
         using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
-        var first = StartHost(database.Settings, url, dataKey, indexKey);
+        var first = StartHost(database.Settings, url, dataKey, indexKey, sandboxKey);
         try
         {
             await WaitReadyAsync(http, first);
@@ -43,7 +44,7 @@ public abstract class PaymentCrashTests(StorageProvider provider, Xunit.Abstract
             var clients = await Seeding.SeedAsync(database.Settings, protector, http, Clients, 300, "crash", CancellationToken.None);
             output.WriteLine($"{clock.ElapsedMilliseconds} ms: {Clients} citizens with bills signed in");
             await using var acknowledged = new StreamWriter(record);
-            var driver = new EndToEnd(http, NoticeSenders.For("sandbox", url, []), acknowledged);
+            var driver = new EndToEnd(http, NoticeSenders.For("sandbox", ["--sandbox-key", sandboxKey]), acknowledged);
             using var stop = new CancellationTokenSource();
             var load = driver.RunAsync(clients, TimeSpan.Zero, TimeSpan.FromSeconds(60), stop.Token);
             await WaitAsync(() => driver.Acknowledged >= 150, first, "150 payments acknowledged before the kill");
@@ -51,7 +52,7 @@ public abstract class PaymentCrashTests(StorageProvider provider, Xunit.Abstract
             await first.Process.WaitForExitAsync();
             var atKill = driver.Acknowledged;
             output.WriteLine($"{clock.ElapsedMilliseconds} ms: SIGKILL after {atKill} acknowledged payments");
-            using var second = StartHost(database.Settings, url, dataKey, indexKey);
+            using var second = StartHost(database.Settings, url, dataKey, indexKey, sandboxKey);
             await WaitReadyAsync(http, second);
             await WaitAsync(() => driver.Acknowledged >= atKill + 100, second, "100 more payments acknowledged after the restart");
             await stop.CancelAsync();
@@ -97,7 +98,7 @@ public abstract class PaymentCrashTests(StorageProvider provider, Xunit.Abstract
         }
     }
 
-    private static ChildHost StartHost(StorageSettings storage, Uri url, string dataKey, string indexKey)
+    private static ChildHost StartHost(StorageSettings storage, Uri url, string dataKey, string indexKey, string sandboxKey)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "CityService.Web.dll")])
         {
@@ -114,6 +115,7 @@ public abstract class PaymentCrashTests(StorageProvider provider, Xunit.Abstract
         start.Environment["Identity__PersonalData__ActiveKey"] = "crash";
         start.Environment["Identity__PersonalData__Keys__crash"] = dataKey;
         start.Environment["Identity__PersonalData__BlindIndexKey"] = indexKey;
+        start.Environment["Payments__Channels__Sandbox__Key"] = sandboxKey; // the driver signs the notices with it
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         var process = new Process { StartInfo = start };
         var output = new StringBuilder();

@@ -47,8 +47,6 @@ switch (args[0])
         Console.WriteLine($"seeded {clients} verified citizens with {bench.Sum(c => c.Bills.Count)} open bills and signed them in: {seed.Elapsed.TotalSeconds:F1} s");
         var record = Option("record");
         await using var acknowledged = record is null ? null : new StreamWriter(record, append: true);
-        int? hostPid = Option("server-pid") is { } h ? int.Parse(h, CultureInfo.InvariantCulture) : null;
-        var pgPid = await Costs.PostmasterAsync(storage);
         var driver = new EndToEnd(http, notices, acknowledged);
         var commitsBefore = await Costs.CommitsAsync(storage);
         var run = driver.RunAsync(bench, warmup, duration, CancellationToken.None);

@@ -7,6 +7,7 @@ using CityService.Web.Features.LifeEvents;
 using CityService.Web.Features.Notifications;
 using CityService.Web.Features.Notifications.Senders;
 using CityService.Web.Features.Operations;
+using CityService.Web.Features.Payments.Orders;
 using CityService.Web.Features.Metrics;
 using CityService.Web.Features.Regions;
 using CityService.Web.Features.Site;
@@ -33,11 +34,17 @@ builder.AddNotificationSenders(); // SMS gateway (sign-in codes, notifications) 
 builder.AddOperations(); // background jobs and the outbox (runs them unless Jobs:Enabled=false)
 builder.AddAudit();
 builder.AddMetrics();
+builder.AddPayments(); // payment orders, exactly-once notices, the ledger, the sandbox channel
 
 var app = builder.Build();
 if (await app.RunAuditCommandAsync(args))
 {
     return; // `audit verify`: the exit code says whether the log is intact
+}
+
+if (await app.RunLedgerCommandAsync(args))
+{
+    return; // `ledger verify`: the exit code says whether the ledger balances
 }
 
 if (!await app.PrepareDatabaseAsync(args))
@@ -65,6 +72,7 @@ app.MapNotifications();
 app.MapOperations();
 app.MapAudit();
 app.MapMetrics();
+app.MapPayments();
 app.MapStaticAssets().AllowAnonymous(); // wwwroot: fingerprinted, precompressed, fingerprinted URLs cached immutably
 app.MapRazorPages().WithStaticAssets(); // the pages of every capability (Features/**/*.cshtml); each declares [Authorize] or [AllowAnonymous]
 

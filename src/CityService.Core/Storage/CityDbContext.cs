@@ -93,6 +93,15 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Mic
 
     public DbSet<LedgerEntry> LedgerEntries => Set<LedgerEntry>();
 
+    // Payments part (issue 10): idempotency keys, the notice that settled each order, the sandbox channel's own trades.
+    public DbSet<Payments.Orders.PaymentIdempotencyKey> PaymentIdempotencyKeys => Set<Payments.Orders.PaymentIdempotencyKey>();
+
+    public DbSet<Payments.Orders.PaymentNotice> PaymentNotices => Set<Payments.Orders.PaymentNotice>();
+
+    public DbSet<Payments.Channels.Sandbox.SandboxTrade> SandboxTrades => Set<Payments.Channels.Sandbox.SandboxTrade>();
+
+    public DbSet<Payments.Channels.Sandbox.SandboxRefund> SandboxRefunds => Set<Payments.Channels.Sandbox.SandboxRefund>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder); // ASP.NET Core Identity's user, claim, login and token tables

@@ -141,11 +141,15 @@ public abstract class SchemaTests(StorageProvider provider) : IAsyncLifetime
         var order = CityService.Core.Payments.PaymentOrder.Create("990100", account.Id, "alipay", 20_000, now, TimeSpan.FromMinutes(30));
         var posting = new CityService.Core.Payments.LedgerPosting("payment", "990100", order.Id, null,
             [CityService.Core.Payments.LedgerLine.Debit("clearing:alipay", 100, bill.Id), CityService.Core.Payments.LedgerLine.Credit("revenue:990100:PSB:fine", 100, bill.Id)]);
+        var sandboxTrade = CityService.Core.Payments.Channels.Sandbox.SandboxTrade.Open(order.OutTradeNo, 100, now);
         object[] rows =
         [
             bill, order, CityService.Core.Payments.PaymentOrderBill.For(order, bill, bill.Lines),
             CityService.Core.Payments.Refund.Request(order, "PSB", 100, "重复缴费", account.Id, false, now),
             CityService.Core.Payments.LedgerEntry.From(Guid.CreateVersion7(now), posting, posting.Lines[0], now),
+            CityService.Core.Payments.Orders.PaymentIdempotencyKey.Claim(account.Id, "key-1", "hash", order.Id, now),
+            CityService.Core.Payments.Orders.PaymentNotice.Of(order.Id, new CityService.Core.Payments.ChannelPaymentNotice("sandbox", order.OutTradeNo, "SBX1", 100, now, "n-1"), "applied", now),
+            sandboxTrade, CityService.Core.Payments.Channels.Sandbox.SandboxRefund.Of("r" + order.OutTradeNo, sandboxTrade.OutTradeNo, 100, now),
             region, department, hall, item, change, partial, account, client, link, face, otp,
             new IdentityUserClaim<Guid> { UserId = account.Id, ClaimType = "t", ClaimValue = "v" },
             new IdentityUserLogin<Guid> { UserId = account.Id, LoginProvider = client.Id, ProviderKey = "user-1", ProviderDisplayName = "Wallet" },

@@ -127,19 +127,22 @@ public abstract class PaymentCrashTests(StorageProvider provider, Xunit.Abstract
         return new ChildHost(process, output);
     }
 
+    private static string? lastReady;
+
     private static async Task WaitReadyAsync(HttpClient http, ChildHost host) =>
         await WaitAsync(async () =>
         {
             try
             {
                 using var response = await http.GetAsync("/readyz");
+                lastReady = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
                 return response.StatusCode == HttpStatusCode.OK;
             }
             catch (HttpRequestException)
             {
                 return false;
             }
-        }, host, "the host ready");
+        }, host, "the host ready (a start takes seconds; 90 s is for a loaded machine)", 90);
 
     private static Task WaitAsync(Func<bool> condition, ChildHost host, string what) => WaitAsync(() => Task.FromResult(condition()), host, what);
 
@@ -162,7 +165,7 @@ public abstract class PaymentCrashTests(StorageProvider provider, Xunit.Abstract
                     log = host.Output.ToString();
                 }
 
-                Assert.Fail($"Not within {seconds} s: {what}. Host {(exited ? $"exited with {host.Process.ExitCode}" : "running")}; its output:\n{log}");
+                Assert.Fail($"Not within {seconds} s: {what} (last /readyz: {lastReady ?? "no answer"}). Host {(exited ? $"exited with {host.Process.ExitCode}" : "running")}; its output:\n{log}");
             }
 
             await Task.Delay(20);

@@ -34,12 +34,14 @@ dotnet "$pay_dll" e2e --url "$url" --provider "$storage" --conn "$conn" --data-k
   --clients 64 --warmup 0 --duration "$seconds" --bills-per-client 2000 --record "$record" >"$work/driver.log" 2>&1 &
 driver_pid=$!
 
-# Kill once the load is running: some payments acknowledged, more in flight.
-for _ in $(seq 1 600); do
-  [ -s "$record" ] && [ "$(wc -l <"$record")" -ge 200 ] && break
+# Kill once the load is running (after the driver's seeding and sign-ins): some payments acknowledged, more in flight.
+running=""
+for _ in $(seq 1 6000); do
+  [ -s "$record" ] && [ "$(wc -l <"$record")" -ge 200 ] && { running=1; break; }
   kill -0 "$driver_pid" 2>/dev/null || { echo "the driver ended before the kill:" >&2; cat "$work/driver.log" >&2; exit 1; }
   sleep 0.05
 done
+[ -n "$running" ] || { echo "no 200 payments acknowledged within 300 s:" >&2; cat "$work/driver.log" >&2; exit 1; }
 sleep "$((seconds / 3))"
 before=$(wc -l <"$record")
 kill -KILL "$first_pid"

@@ -8,6 +8,7 @@
 bench_key() { head -c 32 /dev/urandom | base64; }
 BENCH_DATA_KEY=${BENCH_DATA_KEY:-$(bench_key)}
 BENCH_INDEX_KEY=${BENCH_INDEX_KEY:-$(bench_key)}
+BENCH_AUDIT_KEY=${BENCH_AUDIT_KEY:-$(openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkcs8 -topk8 -nocrypt 2>/dev/null)} # audit checkpoints (ADR 020)
 production_env() {
   HOST_ENV=(
     Storage__Provider="$1"
@@ -22,6 +23,11 @@ production_env() {
     ASPNETCORE_ENVIRONMENT=Production
     ASPNETCORE_FORWARDEDHEADERS_ENABLED=true
     Site__PublicBaseUrl=https://127.0.0.1
+    Audit__SigningKey="$BENCH_AUDIT_KEY"
+    Site__OperatorZh=基准测试运营方
+    Site__OperatorEn="Benchmark operator"
+    Site__Icp=浙ICP备00000000号
+    Site__SiteCode=0000000000
     AllowedHosts=127.0.0.1
     Logging__Console__FormatterName=simple
   )

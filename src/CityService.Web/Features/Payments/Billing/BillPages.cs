@@ -14,7 +14,10 @@ public static class BillPages
     /// <summary>The payments part's pay page for these bills (<c>/pay?bills=id,id</c>).</summary>
     public static string PayUrl(IEnumerable<Guid> ids) => PayPath + "?bills=" + string.Join(',', ids.Select(i => i.ToString()));
 
-    public static string State(Texts t, BillState state) => t["bills.state." + state.ToString().ToLowerInvariant()];
+    public static string State(Texts t, BillState state) => StateName(t, state.ToString().ToLowerInvariant());
+
+    /// <summary>open | paid | cancelled in the reader's language.</summary>
+    public static string StateName(Texts t, string slug) => t["bills.state." + slug];
 
     public static string Head(Texts t, string head) => t.All.ContainsKey("bills.head." + head) ? t["bills.head." + head] : head;
 

@@ -40,6 +40,9 @@ public sealed class ConfiguredHost(
             ["Site:OperatorEn"] = "General Office of the Test City Government",
             ["Site:Icp"] = "测ICP备00000001号",
             ["Site:SiteCode"] = "9901000001",
+            ["Payments:Channels:Alipay:AppId"] = "2021000000000001",
+            ["Payments:Channels:Alipay:PrivateKey"] = AlipayTestKey.Value.ExportPkcs8PrivateKeyPem(),
+            ["Payments:Channels:Alipay:AlipayPublicKey"] = AlipayTestKey.Value.ExportSubjectPublicKeyInfoPem(),
         };
         foreach (var (key, value) in changes)
         {
@@ -48,6 +51,9 @@ public sealed class ConfiguredHost(
 
         return settings;
     }
+
+    /// <summary>One RSA key for every Production host of the run (TEST ONLY): as our app key and as "Alipay's".</summary>
+    private static readonly Lazy<System.Security.Cryptography.RSA> AlipayTestKey = new(() => System.Security.Cryptography.RSA.Create(2048));
 
     private readonly FakeLoggerProvider _logs = new(new FakeLogCollector(Options.Create(new FakeLogCollectorOptions
     {
@@ -169,6 +175,15 @@ public abstract class ConfiguredHostTests(HostDatabase database)
         var failure = host.StartFailure();
         Assert.Contains("Sms is not configured: set Sms:Endpoint, Sms:AccessKeySecret", failure, StringComparison.Ordinal);
         Assert.Contains("Sms:Mode=Simulator", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_production_host_without_the_alipay_keys_refuses_to_start()
+    {
+        await using var host = Host("Production", ConfiguredHost.Production(("Payments:Channels:Alipay:PrivateKey", null), ("Payments:Channels:Alipay:AlipayPublicKey", "")));
+        var failure = host.StartFailure();
+        Assert.Contains("Payments:Channels:Alipay is not configured: set Payments:Channels:Alipay:PrivateKey, Payments:Channels:Alipay:AlipayPublicKey", failure, StringComparison.Ordinal);
+        Assert.Contains("Payments:Channels:Alipay:Mode=Simulator", failure, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -46,30 +46,14 @@ public static class AlipaySignature
     /// <summary>
     /// A private key as Alipay's key tool writes it: PEM (PKCS#8 or PKCS#1) or the bare base64 of either.
     /// </summary>
-    public static RSA PrivateKey(string text)
-    {
-        var rsa = RSA.Create();
-        if (text.Contains("-----BEGIN", StringComparison.Ordinal))
-        {
-            rsa.ImportFromPem(text);
-            return rsa;
-        }
-
-        var der = Convert.FromBase64String(Bare(text));
-        try
-        {
-            rsa.ImportPkcs8PrivateKey(der, out _);
-        }
-        catch (CryptographicException)
-        {
-            rsa.ImportRSAPrivateKey(der, out _);
-        }
-
-        return rsa;
-    }
+    public static RSA PrivateKey(string text) =>
+        Read(text, (rsa, der) => rsa.ImportPkcs8PrivateKey(der, out _), (rsa, der) => rsa.ImportRSAPrivateKey(der, out _));
 
     /// <summary>A public key: PEM or the bare base64 of its SubjectPublicKeyInfo (as the open platform shows it) or PKCS#1.</summary>
-    public static RSA PublicKey(string text)
+    public static RSA PublicKey(string text) =>
+        Read(text, (rsa, der) => rsa.ImportSubjectPublicKeyInfo(der, out _), (rsa, der) => rsa.ImportRSAPublicKey(der, out _));
+
+    private static RSA Read(string text, Action<RSA, byte[]> import, Action<RSA, byte[]> otherwise)
     {
         var rsa = RSA.Create();
         if (text.Contains("-----BEGIN", StringComparison.Ordinal))
@@ -78,14 +62,14 @@ public static class AlipaySignature
             return rsa;
         }
 
-        var der = Convert.FromBase64String(Bare(text));
+        var der = Convert.FromBase64String(string.Concat(text.Where(c => !char.IsWhiteSpace(c))));
         try
         {
-            rsa.ImportSubjectPublicKeyInfo(der, out _);
+            import(rsa, der);
         }
         catch (CryptographicException)
         {
-            rsa.ImportRSAPublicKey(der, out _);
+            otherwise(rsa, der);
         }
 
         return rsa;
@@ -96,6 +80,4 @@ public static class AlipaySignature
 
     /// <summary>The bare base64 of a private key's PKCS#8 form.</summary>
     public static string PrivateKeyText(RSA key) => Convert.ToBase64String(key.ExportPkcs8PrivateKey());
-
-    private static string Bare(string text) => string.Concat(text.Where(c => !char.IsWhiteSpace(c)));
 }

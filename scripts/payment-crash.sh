@@ -37,11 +37,11 @@ driver_pid=$!
 # Kill once the load is running (after the driver's seeding and sign-ins): some payments acknowledged, more in flight.
 running=""
 for _ in $(seq 1 6000); do
-  [ -s "$record" ] && [ "$(wc -l <"$record")" -ge 200 ] && { running=1; break; }
+  [ -s "$record" ] && [ "$(wc -l <"$record")" -ge 50 ] && { running=1; break; }
   kill -0 "$driver_pid" 2>/dev/null || { echo "the driver ended before the kill:" >&2; cat "$work/driver.log" >&2; exit 1; }
   sleep 0.05
 done
-[ -n "$running" ] || { echo "no 200 payments acknowledged within 300 s:" >&2; cat "$work/driver.log" >&2; exit 1; }
+[ -n "$running" ] || { echo "no 50 payments acknowledged within 300 s:" >&2; cat "$work/driver.log" >&2; exit 1; }
 sleep "$((seconds / 3))"
 before=$(wc -l <"$record")
 kill -KILL "$first_pid"

@@ -35,7 +35,7 @@ public abstract class PaymentCrashTests(StorageProvider provider, Xunit.Abstract
         var port = FreePort();
         var url = new Uri($"http://127.0.0.1:{port}");
         var record = Path.Combine(Path.GetTempPath(), $"paycrash-{Guid.NewGuid():N}.txt");
-        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
+        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) }; // sign-ins (PBKDF2) on a loaded machine
         var first = StartHost(database.Settings, url, dataKey, indexKey, sandboxKey);
         try
         {

@@ -225,7 +225,7 @@ public sealed class WeChatPaySimulator(WeChatPaySimulatorOptions options, TimePr
 
     private SimulatorAnswer Native(string body)
     {
-        var order = Read<WeChatPayNativeRequest>(body);
+        var order = WeChatPayApi.TryRead<WeChatPayNativeRequest>(body);
         if (order is null || order.Amount is not { Total: > 0, Currency: "CNY" } || order.OutTradeNo is not { Length: >= 6 and <= 32 } || string.IsNullOrEmpty(order.NotifyUrl) || string.IsNullOrEmpty(order.Description))
         {
             return Fail(400, "PARAM_ERROR", "参数错误");
@@ -279,7 +279,7 @@ public sealed class WeChatPaySimulator(WeChatPaySimulatorOptions options, TimePr
 
     private SimulatorAnswer Refund(string body)
     {
-        var request = Read<WeChatPayRefundRequest>(body);
+        var request = WeChatPayApi.TryRead<WeChatPayRefundRequest>(body);
         if (request is null || request.Amount is not { Refund: > 0 } || request.OutRefundNo is not { Length: > 0 })
         {
             return Fail(400, "PARAM_ERROR", "参数错误");
@@ -362,19 +362,6 @@ public sealed class WeChatPaySimulator(WeChatPaySimulatorOptions options, TimePr
     };
 
     private static string Rfc3339(DateTimeOffset at) => at.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
-
-    private static T? Read<T>(string body)
-        where T : class
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<T>(body, WeChatPayApi.Json);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 
     private static SimulatorAnswer Fail(int status, string code, string message) => new(status, JsonSerializer.Serialize(new WeChatPayError(code, message), WeChatPayApi.Json));
 

@@ -43,6 +43,14 @@ public sealed class ConfiguredHost(
             ["Payments:Channels:Alipay:AppId"] = "2021000000000001",
             ["Payments:Channels:Alipay:PrivateKey"] = AlipayTestKey.Value.ExportPkcs8PrivateKeyPem(),
             ["Payments:Channels:Alipay:AlipayPublicKey"] = AlipayTestKey.Value.ExportSubjectPublicKeyInfoPem(),
+            ["Payments:Channels:WeChatPay:MchId"] = "1900000109",
+            ["Payments:Channels:WeChatPay:AppId"] = "wxd678efh567hg6787",
+            ["Payments:Channels:WeChatPay:MerchantSerial"] = "3775B6A45ACD588826D15E583A95F5DD12345678",
+            ["Payments:Channels:WeChatPay:PrivateKey"] = Payments.WeChatPay.WeChatPayProtocolTests.TestMerchantKey,
+            ["Payments:Channels:WeChatPay:ApiV3Key"] = "0123456789abcdef0123456789abcdef",
+            ["Payments:Channels:WeChatPay:PlatformPublicKey"] = Payments.WeChatPay.WeChatPayProtocolTests.TestPlatformPublicKey,
+            ["Payments:Channels:WeChatPay:PlatformSerial"] = "PUB_KEY_ID_0114232134912410000000000000",
+            ["Payments:Channels:WeChatPay:BaseUrl"] = "https://api.mch.weixin.qq.com/",
         };
         foreach (var (key, value) in changes)
         {
@@ -131,6 +139,16 @@ public abstract class ConfiguredHostTests(HostDatabase database)
         Assert.NotNull(failure);
         Assert.Contains("Registry:BaseUrl, Registry:ClientId, Registry:Secret", failure, StringComparison.Ordinal);
         Assert.Contains("Registry:Mode=Simulator", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_production_host_without_wechatpay_settings_refuses_to_start_naming_them()
+    {
+        await using var host = Host("Production", ConfiguredHost.Production(("Payments:Channels:WeChatPay:ApiV3Key", null), ("Payments:Channels:WeChatPay:PlatformSerial", null)));
+        var failure = host.StartFailure();
+        Assert.NotNull(failure);
+        Assert.Contains("set Payments:Channels:WeChatPay:ApiV3Key, Payments:Channels:WeChatPay:PlatformSerial;", failure, StringComparison.Ordinal);
+        Assert.Contains("Payments:Channels:WeChatPay:Mode=Simulator", failure, StringComparison.Ordinal);
     }
 
     [Fact]

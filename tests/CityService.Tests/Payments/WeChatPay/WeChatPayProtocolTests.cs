@@ -40,6 +40,19 @@ C8MvmYODpIWD3rbuRYa30EUg0Q==
 -----END PRIVATE KEY-----
 """;
 
+    /// <summary>Its public half, standing in for a platform public key where only the format matters (test-only).</summary>
+    internal const string TestPlatformPublicKey = """
+-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAsepfNmtxlRRPlxUBZuxl
+tI1QTECNQ7niOpYC+r4xjMEjp5dtCEy11h81BI1OYvT1K77BGm3yoTXPJSP8Y3xi
+MMVHFNDBcpK2FxOlNdbV501eUZKYFzDJKgo3b06DGAr++ZPJwxqVVREW/NaXhuYQ
+/wkZdpGmR66KxKpuZsU5srXhjX1ggpjzHJuArq2cVcVgd8wUYNRZrzcQjX6uk1FT
+GU1Yq77pmfzm0ymudC62V7/Np8blL85fWDeziO9faj8cVqa6dhCzk4sESk0jdphR
+hyqwxi+kbCSh0+i+TtsH8mIk/OmuMeE00MummW+McT/cM7j2BkKa3xYfYeoOBWoy
+3wIDAQAB
+-----END PUBLIC KEY-----
+""";
+
     private static readonly RSA Merchant = Key();
 
     private static RSA Key()

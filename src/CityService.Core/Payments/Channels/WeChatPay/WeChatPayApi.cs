@@ -19,6 +19,20 @@ public static class WeChatPayApi
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>Reads a body as <typeparamref name="T"/>; null when it is not such JSON.</summary>
+    public static T? TryRead<T>(string body)
+        where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(body, Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     public static class TradeStates
     {
         public const string Success = "SUCCESS";

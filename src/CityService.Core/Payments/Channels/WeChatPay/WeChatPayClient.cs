@@ -25,7 +25,7 @@ public sealed partial class WeChatPayClient(HttpClient http, WeChatPayOptions op
         var request = new WeChatPayNativeRequest(options.AppId, options.MchId, Truncate(order.Subject, 127), order.OutTradeNo,
             order.ExpiresAt.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture), order.NotifyUrl, new WeChatPayAmount(order.AmountFen));
         var answer = await SendAsync(HttpMethod.Post, WeChatPayApi.NativePath, JsonSerializer.Serialize(request, WeChatPayApi.Json), ct);
-        if (answer.Error is not null || answer.Status != HttpStatusCode.OK || Parse<WeChatPayNativeResponse>(answer.Body) is not { CodeUrl.Length: > 0 } native)
+        if (answer.Error is not null || answer.Status != HttpStatusCode.OK || WeChatPayApi.TryRead<WeChatPayNativeResponse>(answer.Body) is not { CodeUrl.Length: > 0 } native)
         {
             return ChannelStartResult.Failed(answer.Error ?? Describe(answer));
         }
@@ -48,7 +48,7 @@ public sealed partial class WeChatPayClient(HttpClient http, WeChatPayOptions op
             return new(ChannelTradeState.NotFound, null, null, null, null);
         }
 
-        if (answer.Status != HttpStatusCode.OK || Parse<WeChatPayTransaction>(answer.Body) is not { } trade || trade.OutTradeNo != outTradeNo || trade.Mchid != options.MchId)
+        if (answer.Status != HttpStatusCode.OK || WeChatPayApi.TryRead<WeChatPayTransaction>(answer.Body) is not { } trade || trade.OutTradeNo != outTradeNo || trade.Mchid != options.MchId)
         {
             return new(ChannelTradeState.NotFound, null, null, null, Describe(answer));
         }
@@ -86,7 +86,7 @@ public sealed partial class WeChatPayClient(HttpClient http, WeChatPayOptions op
             return new(ChannelRefundState.Processing, null, answer.Error); // unknown outcome: ask again with the same out_refund_no
         }
 
-        if (answer.Status != HttpStatusCode.OK || Parse<WeChatPayRefundResponse>(answer.Body) is not { } refund)
+        if (answer.Status != HttpStatusCode.OK || WeChatPayApi.TryRead<WeChatPayRefundResponse>(answer.Body) is not { } refund)
         {
             return new((int)answer.Status >= 500 ? ChannelRefundState.Processing : ChannelRefundState.Failed, null, Describe(answer));
         }
@@ -102,7 +102,7 @@ public sealed partial class WeChatPayClient(HttpClient http, WeChatPayOptions op
     public async Task<ChannelFileResult> DownloadSettlementAsync(DateOnly day, CancellationToken ct)
     {
         var answer = await SendAsync(HttpMethod.Get, $"{WeChatPayApi.TradeBillPath}?bill_date={day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}&bill_type=ALL", string.Empty, ct);
-        if (answer.Error is not null || answer.Status != HttpStatusCode.OK || Parse<WeChatPayTradeBillResponse>(answer.Body) is not { } bill
+        if (answer.Error is not null || answer.Status != HttpStatusCode.OK || WeChatPayApi.TryRead<WeChatPayTradeBillResponse>(answer.Body) is not { } bill
             || !Uri.TryCreate(bill.DownloadUrl, UriKind.Absolute, out var url) || url.Host != options.BaseUrl.Host || url.Port != options.BaseUrl.Port)
         {
             return new(false, null, answer.Error ?? Describe(answer));
@@ -169,21 +169,8 @@ public sealed partial class WeChatPayClient(HttpClient http, WeChatPayOptions op
         }
     }
 
-    private static T? Parse<T>(string body)
-        where T : class
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<T>(body, WeChatPayApi.Json);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
     private static string Describe(Answer answer) =>
-        Parse<WeChatPayError>(answer.Body) is { Code.Length: > 0 } error
+        WeChatPayApi.TryRead<WeChatPayError>(answer.Body) is { Code.Length: > 0 } error
             ? string.Create(CultureInfo.InvariantCulture, $"HTTP {(int)answer.Status} {error.Code}: {error.Message}")
             : string.Create(CultureInfo.InvariantCulture, $"HTTP {(int)answer.Status}");
 

@@ -13,15 +13,12 @@ namespace CityService.Web.Features.Payments.WeChatPay;
 /// <c>POST /api/channels/wechatpay/notify</c>: WeChat Pay's payment notification. Signature headers (serial, ±5 min,
 /// platform key), then the AEAD_AES_256_GCM resource (APIv3 key, associated data), then mchid/appid; a notification id
 /// seen before with other content is a replay. A paid trade goes to <see cref="IPaymentNotices"/>, which applies it once.
-/// Answers as the protocol says: 204 without a body when taken; 4xx with <c>{"code":"FAIL","message":…}</c> (and our
-/// <c>error</c> code) otherwise, every refusal audited. WeChat Pay retries a failed notification.
+/// Answers as the protocol says: 204 without a body when taken; 4xx with <c>{"code":"FAIL","message":…}</c> otherwise —
+/// an RFC 9457 problem carrying those two fields and our <c>error</c> code — every refusal audited. WeChat Pay retries a failed notification.
 /// </summary>
 public static partial class WeChatPayNotifyEndpoint
 {
     private const int MaxBodyBytes = 64 * 1024;
-
-    /// <param name="Error">Our reason (<see cref="PaymentErrors.WeChatPay"/>), beside the protocol's two fields.</param>
-    public sealed record FailAnswer(string Code, string Message, string Error);
 
     public static async Task<IResult> Notify(HttpContext http, IWeChatPayConnection connection, CityDbContext db, AuditLog audit, TimeProvider time, ILoggerFactory logs, CancellationToken ct)
     {
@@ -127,7 +124,13 @@ public static partial class WeChatPayNotifyEndpoint
             ErrorKind.Conflict => StatusCodes.Status409Conflict,
             _ => StatusCodes.Status400BadRequest,
         };
-        return TypedResults.Json(new FailAnswer("FAIL", error.Message.In(Problems.PrefersEnglish(http)), error.Code), statusCode: status);
+        // The protocol's {"code":"FAIL","message":…} as an RFC 9457 problem (as every 4xx under /api is): WeChat Pay reads
+        // only the status; our reason is in "error" (and "type").
+        var problem = Problems.Build(http, status, error.Code, error.Message);
+        problem.Extensions["code"] = "FAIL";
+        problem.Extensions["message"] = error.Message.In(Problems.PrefersEnglish(http));
+        problem.Extensions["error"] = error.Code;
+        return TypedResults.Problem(problem);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "WeChat Pay notification refused: {Reason}.")]

@@ -47,11 +47,10 @@ public static class WeChatPaySetup
     {
         _ = app.ServiceProvider.GetRequiredService<IWeChatPayConnection>(); // fail fast: Production without settings does not start
         app.MapPost(WeChatPayApi.NotifyPath, WeChatPayNotifyEndpoint.Notify).AllowAnonymous().WithTags("Payment channels")
-            .Produces(StatusCodes.Status204NoContent).Produces<WeChatPayNotifyEndpoint.FailAnswer>(StatusCodes.Status400BadRequest)
-            .Produces<WeChatPayNotifyEndpoint.FailAnswer>(StatusCodes.Status401Unauthorized).Produces<WeChatPayNotifyEndpoint.FailAnswer>(StatusCodes.Status404NotFound)
-            .Produces<WeChatPayNotifyEndpoint.FailAnswer>(StatusCodes.Status409Conflict)
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithName("WeChatPayNotify")
-            .WithSummary("WeChat Pay API v3 payment notification (platform-signed, AEAD_AES_256_GCM resource); 204 when taken, {\"code\":\"FAIL\"} otherwise.");
+            .WithSummary("WeChat Pay API v3 payment notification (platform-signed, AEAD_AES_256_GCM resource); 204 when taken, a problem with {\"code\":\"FAIL\",\"message\"} otherwise.");
         return app;
     }
 

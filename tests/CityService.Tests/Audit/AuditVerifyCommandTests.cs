@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using CityService.Tests.Infrastructure;
 using CityService.Core.Audit;
 using CityService.Core.Identity;
 using CityService.Core.Storage;
@@ -37,24 +37,14 @@ public abstract class AuditVerifyCommandTests(StorageProvider provider)
         await new AuditCheckpointJob(factory, key, time, NullLogger<AuditCheckpointJob>.Instance).CheckpointAsync(CancellationToken.None);
         await AuditTamper.RunAsync(database.Settings, "UPDATE audit_entries SET actor_id = NULL WHERE region_code = '330200' AND sequence = 2");
 
-        var host = Path.Combine(AppContext.BaseDirectory, "CityService.Web.dll");
-        var start = new ProcessStartInfo("dotnet", [host, "audit", "verify"])
+        var (exit, text) = await HostCommand.RunAsync(["audit", "verify"], new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        start.Environment["Storage__Provider"] = provider.ToString();
-        start.Environment["ConnectionStrings__Main"] = database.Settings.ConnectionString;
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["Audit__SigningKey"] = AuditTamper.SigningKeyPem;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        var text = await output + await errors;
-        Assert.True(process.ExitCode == 1, $"exit {process.ExitCode}: {text}");
+            ["Storage__Provider"] = provider.ToString(),
+            ["ConnectionStrings__Main"] = database.Settings.ConnectionString,
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Audit__SigningKey"] = AuditTamper.SigningKeyPem,
+        });
+        Assert.True(exit == 1, $"exit {exit}: {text}");
         Assert.Contains("chain 330200 sequence 2: hash-mismatch", text, StringComparison.Ordinal);
         Assert.Contains("chain 330100: 3 entries, last sequence 3, last checkpoint 3", text, StringComparison.Ordinal);
         Assert.DoesNotContain("chain 330100 sequence", text, StringComparison.Ordinal);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using CityService.Core.Audit;
@@ -115,27 +114,17 @@ public abstract class ReconciliationTests(AppFixture app)
     [Fact]
     public async Task The_reconcile_command_exits_2_for_what_it_cannot_run()
     {
-        var host = Path.Combine(AppContext.BaseDirectory, "CityService.Web.dll");
-        var start = new ProcessStartInfo("dotnet", [host, "reconcile", "nosuch-channel", "2026-11-21"])
+        var (exit, text) = await HostCommand.RunAsync(["reconcile", "nosuch-channel", "2026-11-21"], new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        start.Environment["Storage__Provider"] = app.Storage.Provider.ToString();
-        start.Environment["ConnectionStrings__Main"] = app.Storage.ConnectionString;
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
-        start.Environment["Jobs__Enabled"] = "false";
-        start.Environment["Identity__PersonalData__ActiveKey"] = "t1";
-        start.Environment["Identity__PersonalData__Keys__t1"] = Convert.ToBase64String(new byte[32]);
-        start.Environment["Identity__PersonalData__BlindIndexKey"] = Convert.ToBase64String(new byte[32]);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        var text = await output + await errors;
-        Assert.True(process.ExitCode == 2, $"exit {process.ExitCode}: {text}");
+            ["Storage__Provider"] = app.Storage.Provider.ToString(),
+            ["ConnectionStrings__Main"] = app.Storage.ConnectionString,
+            ["ASPNETCORE_ENVIRONMENT"] = "Testing",
+            ["Jobs__Enabled"] = "false",
+            ["Identity__PersonalData__ActiveKey"] = "t1",
+            ["Identity__PersonalData__Keys__t1"] = Convert.ToBase64String(new byte[32]),
+            ["Identity__PersonalData__BlindIndexKey"] = Convert.ToBase64String(new byte[32]),
+        });
+        Assert.True(exit == 2, $"exit {exit}: {text}");
         Assert.Contains("recon.unknown-channel", text, StringComparison.Ordinal);
     }
 }

@@ -20,6 +20,9 @@ public enum ErrorKind
 
     /// <summary>The caller's copy of a value is stale (412), e.g. a refund's <c>refundAmountAvailable</c>.</summary>
     PreconditionFailed,
+
+    /// <summary>A system we depend on (a payment channel) refused or could not be reached for this request (502).</summary>
+    UpstreamFailed,
 }
 
 /// <summary>

@@ -24,7 +24,7 @@ public static partial class PaymentErrors
 
         public const int MaxBills = 20;
 
-        public static Error KeyMalformed() => new(ErrorKind.Invalid, IdempotencyKeyMalformed, new LocalizedText(
+        public static Error KeyMalformed() => new(ErrorKind.Unprocessable, IdempotencyKeyMalformed, new LocalizedText(
             "请求头 Idempotency-Key 必须是 1–64 位字母、数字、下划线或连字符。",
             "The Idempotency-Key header must be 1–64 characters of letters, digits, '_' and '-'."), "Idempotency-Key");
 
@@ -36,12 +36,12 @@ public static partial class PaymentErrors
             "使用同一 Idempotency-Key 的请求仍在处理中，请稍后重试。",
             "A request with this Idempotency-Key is still being processed; try again shortly."), "Idempotency-Key");
 
-        public static Error Bills(string code, string zh, string en) => Error.Invalid("billIds", code, zh, en);
+        public static Error Bills(string code, string zh, string en) => new(ErrorKind.Unprocessable, code, new LocalizedText(zh, en), "billIds");
 
-        public static Error UnknownChannel(string? channel) => Error.Invalid("channel", ChannelUnknown,
-            $"支付渠道“{channel}”不存在或未开通。", $"The payment channel '{channel}' does not exist or is not available.");
+        public static Error UnknownChannel(string? channel) => new(ErrorKind.Unprocessable, ChannelUnknown, new LocalizedText(
+            $"支付渠道“{channel}”不存在或未开通。", $"The payment channel '{channel}' does not exist or is not available."), "channel");
 
-        public static Error Unavailable() => new(ErrorKind.Unavailable, ChannelUnavailable, new LocalizedText(
+        public static Error Unavailable() => new(ErrorKind.UpstreamFailed, ChannelUnavailable, new LocalizedText(
             "支付渠道暂时无法受理，缴费单已关闭，请稍后重新发起。", "The payment channel could not take the order; it is closed — please try again later."));
 
         public static Error Payment() => Error.NotFound(NotFound, "没有这笔缴费。", "There is no such payment.");

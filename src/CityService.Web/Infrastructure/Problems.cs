@@ -28,6 +28,7 @@ public static partial class Problems
             ErrorKind.UnsupportedType => StatusCodes.Status415UnsupportedMediaType,
             ErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
             ErrorKind.PreconditionFailed => StatusCodes.Status412PreconditionFailed,
+            ErrorKind.UpstreamFailed => StatusCodes.Status502BadGateway,
             _ => StatusCodes.Status400BadRequest,
         };
         if (error.RetryAfter is { } wait)
@@ -98,6 +99,7 @@ public static partial class Problems
         412 => new("前提条件不满足", "Precondition failed"),
         422 => new("无法处理", "Unprocessable content"),
         429 => new("请求过于频繁", "Too many requests"),
+        502 => new("上游服务出错", "Bad gateway"),
         503 => new("服务暂不可用", "Service unavailable"),
         >= 500 => new("服务器内部错误", "Internal server error"),
         _ => new("请求失败", "Request failed"),

@@ -29,6 +29,8 @@ public abstract class InputTests(AppFixture app) : IAsyncLifetime
 
     private string ChannelId => "input-channel-" + _suffix;
 
+    private string DepartmentId => "input-department-" + _suffix;
+
     public async Task InitializeAsync()
     {
         await using var scope = app.App.Services.CreateAsyncScope();
@@ -36,6 +38,8 @@ public abstract class InputTests(AppFixture app) : IAsyncLifetime
         var protector = scope.ServiceProvider.GetRequiredService<PersonalDataProtector>();
         db.ApiClients.Add(ApiClient.ForChannel(ChannelId, "输入测试渠道", "Input channel", protector.Encrypt(Secret, "client-secret"),
             [Scopes.CitizenLink, Scopes.ProfileRead], _channelKey.ExportSubjectPublicKeyInfoPem(), app.Time.GetUtcNow()));
+        db.ApiClients.Add(ApiClient.ForDepartment(DepartmentId, "输入测试部门系统", "Input department system", protector.Encrypt(Secret, "client-secret"),
+            [Scopes.BillsWrite], "330100", "PSB", app.Time.GetUtcNow()));
         await db.SaveChangesAsync();
         app.Time.Advance(TimeSpan.FromHours(1)); // no code limit of an earlier test in the way
     }
@@ -206,14 +210,19 @@ public abstract class InputTests(AppFixture app) : IAsyncLifetime
         Bearer(await PasswordToken("13900000003", "demo-admin-1")),
         Bearer(await PasswordToken("13700000001", "demo-operator-1")),
         Signed,
+        SignedByDepartment,
     ];
 
     private static Action<HttpRequestMessage> Bearer(string token) => r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
-    private void Signed(HttpRequestMessage request)
+    private void Signed(HttpRequestMessage request) => SignAs(request, ChannelId);
+
+    private void SignedByDepartment(HttpRequestMessage request) => SignAs(request, DepartmentId);
+
+    private void SignAs(HttpRequestMessage request, string clientId)
     {
         var body = request.Content?.ReadAsByteArrayAsync().GetAwaiter().GetResult() ?? [];
-        RequestSigning.SignHttpRequest(request, SignatureHeaderNames.Platform, ChannelId, RequestSigning.KeyFromSecret(Secret), body, app.Time);
+        RequestSigning.SignHttpRequest(request, SignatureHeaderNames.Platform, clientId, RequestSigning.KeyFromSecret(Secret), body, app.Time);
     }
 
     private async Task<HttpResponseMessage> Send(string method, string path, string? json, string? contentType, Action<HttpRequestMessage> authorize)

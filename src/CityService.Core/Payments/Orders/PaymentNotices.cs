@@ -150,7 +150,7 @@ public sealed class PaymentNotices(
             ["amount"] = new Money(order.AmountFen).ToString(),
             ["what"] = PaymentService.Subject(titles),
             ["payment"] = order.OutTradeNo[..8],
-            ["at"] = now.ToOffset(PaymentService.Shanghai).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+            ["at"] = NotificationEvents.Time(now),
         }, order.RegionCode, ct);
         await db.SaveChangesAsync(ct);
         await audit.RecordAsync(db, new AuditRecord(AuditActions.PaymentSucceeded, AuditActor.System, "payment", order.Id.ToString(), AuditOutcomes.Succeeded,

@@ -44,9 +44,9 @@ public sealed partial class PaymentService(
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static readonly TimeSpan Shanghai = TimeSpan.FromHours(8);
+    public static readonly TimeSpan Shanghai = Billing.BillDates.Offset;
 
-    public static DateOnly Today(DateTimeOffset now) => DateOnly.FromDateTime(now.ToOffset(Shanghai).DateTime);
+    public static DateOnly Today(DateTimeOffset now) => Billing.BillDates.Today(now);
 
     public static bool IsWellFormedKey(string? key) => key is { Length: >= 1 and <= 64 } && KeyPattern().IsMatch(key);
 

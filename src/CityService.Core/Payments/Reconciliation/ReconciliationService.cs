@@ -16,10 +16,8 @@ namespace CityService.Core.Payments.Reconciliation;
 public sealed class ReconciliationService(
     CityDbContext db, IEnumerable<IPaymentChannel> channels, IEnumerable<IPaymentNotices> notices, AuditLog audit, TimeProvider time, ILogger<ReconciliationService> log)
 {
-    public static readonly TimeSpan ChinaOffset = TimeSpan.FromHours(8);
-
     /// <summary>Yesterday in Asia/Shanghai (the day the daily job reconciles).</summary>
-    public static DateOnly Yesterday(DateTimeOffset now) => DateOnly.FromDateTime(now.ToOffset(ChinaOffset).DateTime).AddDays(-1);
+    public static DateOnly Yesterday(DateTimeOffset now) => Billing.BillDates.Today(now).AddDays(-1);
 
     public IReadOnlyList<string> Channels => [.. channels.Select(c => c.Slug)];
 
@@ -95,7 +93,7 @@ public sealed class ReconciliationService(
 
     private static (DateTimeOffset From, DateTimeOffset To) Window(DateOnly day)
     {
-        var from = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), ChinaOffset);
+        var from = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), Billing.BillDates.Offset);
         return (from, from.AddDays(1));
     }
 

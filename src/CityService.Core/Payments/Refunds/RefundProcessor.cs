@@ -94,7 +94,7 @@ public sealed partial class RefundProcessor(
                     ["amount"] = new Money(refund.AmountFen).ToString(),
                     ["reason"] = refund.Reason,
                     ["payment"] = order.OutTradeNo[..8],
-                    ["at"] = now.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+                    ["at"] = NotificationEvents.Time(now),
                 }, refund.RegionCode, ct);
                 await audit.SaveWithAsync(db, [Completed(refund, order, AuditOutcomes.Succeeded)], ct);
                 break;

@@ -61,23 +61,6 @@ public static class PaymentEndpoints
         return app;
     }
 
-    /// <summary>422 for what the request got wrong, 502 when the channel could not take the order, else the usual mapping.</summary>
-    public static ProblemHttpResult Problem(Error error, HttpContext http)
-    {
-        var status = error.Code switch
-        {
-            PaymentErrors.Order.ChannelUnavailable => StatusCodes.Status502BadGateway,
-            _ when error.Kind == ErrorKind.Invalid => StatusCodes.Status422UnprocessableEntity,
-            _ => 0,
-        };
-        if (status == 0)
-        {
-            return Problems.From(error, http);
-        }
-
-        return TypedResults.Problem(Problems.Build(http, status, error.Code, error.Message, error.Parameter));
-    }
-
     public static string BaseUrl(HttpContext http, IConfiguration configuration) =>
         (PublicSite.PublicBaseUrl(configuration)?.GetLeftPart(UriPartial.Authority) ?? $"{http.Request.Scheme}://{http.Request.Host}").TrimEnd('/');
 
@@ -88,7 +71,7 @@ public static class PaymentEndpoints
         var answer = await CreateAsync(request, idempotencyKey, user.AccountId()!.Value, payments, BaseUrl(http, configuration), ct);
         if (answer.Error is { } error)
         {
-            return Problem(error, http);
+            return Problems.From(error, http);
         }
 
         return answer.Status == PaymentService.Created

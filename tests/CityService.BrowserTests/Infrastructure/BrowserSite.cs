@@ -177,10 +177,11 @@ public abstract class BrowserSite(StorageProvider provider) : IAsyncLifetime
     }
 
     /// <summary>Saves a full-page PNG as screenshots/&lt;provider&gt;/&lt;step&gt;.png and asserts it was written.</summary>
-    public async Task<string> ScreenshotAsync(IPage page, string step)
+    /// <param name="fullPage">False for a page too long to render whole in the time bound (the API docs, ~100 operations).</param>
+    public async Task<string> ScreenshotAsync(IPage page, string step, bool fullPage = true)
     {
         var file = Path.Combine(ScreenshotFolder, step + ".png");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = file, FullPage = true, Type = ScreenshotType.Png });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = file, FullPage = fullPage, Type = ScreenshotType.Png });
         var info = new FileInfo(file);
         Assert.True(info.Exists, $"Screenshot {file} was not written.");
         Assert.True(info.Length > PngSignature.Length, $"Screenshot {file} is empty.");

@@ -172,13 +172,14 @@ public sealed class DeptPaymentModel(CityDbContext db, StaffService staff, Refun
     public async Task<IActionResult> OnPostAsync(Guid id, CancellationToken ct)
     {
         Response.Headers.CacheControl = "no-store";
+        var posted = Available; // what the page showed; loading puts the current amount in its place
         if (await LoadAsync(id, ct) is not { } actor)
         {
             return NotFound();
         }
 
         var amount = RefundPages.ParseYuan(Amount);
-        long? available = long.TryParse(Available, NumberStyles.None, CultureInfo.InvariantCulture, out var a) ? a : null;
+        long? available = long.TryParse(posted, NumberStyles.None, CultureInfo.InvariantCulture, out var a) ? a : null;
         if (amount is null)
         {
             Errors.Add("amount", texts["refunds.page.amount-format"]);

@@ -13,6 +13,8 @@ using CityService.Web.Features.Payments.Alipay;
 using CityService.Web.Features.Payments.WeChatPay;
 using CityService.Web.Features.Payments.Reconciliation;
 using CityService.Web.Features.Payments.Refunds;
+using CityService.Web.Features.Documents;
+using CityService.Web.Features.Payments.Invoices;
 using CityService.Web.Features.Metrics;
 using CityService.Web.Features.Regions;
 using CityService.Web.Features.Site;
@@ -45,6 +47,8 @@ builder.AddAlipay(); // payments: the Alipay channel (or its simulator where cho
 builder.AddWeChatPay(); // WeChat Pay API v3 channel (its simulator only where chosen)
 builder.AddRefunds(); // refunds: the API, the payment-refund job, the department's refund pages
 builder.AddReconciliation(); // reconciliation with the channels' settlement files: the daily job, the command, operator pages
+builder.AddDocuments(); // signed documents: issuers' keys, the JWKS, rotation and revocation
+builder.AddInvoices(); // fiscal e-invoices: issued with each payment, red-letter on refunds, API, PDF hard copies
 
 var app = builder.Build();
 if (await app.RunAuditCommandAsync(args))
@@ -93,6 +97,8 @@ app.MapAlipay();
 app.MapWeChatPay();
 app.MapRefunds();
 app.MapReconciliation();
+app.MapDocuments();
+app.MapInvoices();
 app.MapStaticAssets().AllowAnonymous(); // wwwroot: fingerprinted, precompressed, fingerprinted URLs cached immutably
 app.MapRazorPages().WithStaticAssets(); // the pages of every capability (Features/**/*.cshtml); each declares [Authorize] or [AllowAnonymous]
 

@@ -111,6 +111,16 @@ public sealed class CityDbContext(DbContextOptions<CityDbContext> options) : Mic
 
     public DbSet<Payments.Reconciliation.ReconciliationItem> ReconciliationItems => Set<Payments.Reconciliation.ReconciliationItem>();
 
+    // Signed documents (issue 11): issuers' keys and content-addressed generated files (PDF hard copies).
+    public DbSet<Documents.IssuerKey> IssuerKeys => Set<Documents.IssuerKey>();
+
+    public DbSet<Documents.DocumentFile> DocumentFiles => Set<Documents.DocumentFile>();
+
+    // Fiscal e-invoices (issue 11) and their gapless numbers.
+    public DbSet<Payments.Invoices.Invoice> Invoices => Set<Payments.Invoices.Invoice>();
+
+    public DbSet<Payments.Invoices.InvoiceSequence> InvoiceSequences => Set<Payments.Invoices.InvoiceSequence>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder); // ASP.NET Core Identity's user, claim, login and token tables

@@ -144,7 +144,7 @@ public static class DocumentKeySet
             return true;
         }
 
-        if (!value.TryGetInt64(out var seconds) || seconds < 0 || seconds > 253402300799)
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var seconds) || seconds < 0 || seconds > 253402300799)
         {
             return false;
         }

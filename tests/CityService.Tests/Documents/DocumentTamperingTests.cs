@@ -88,7 +88,7 @@ public sealed class DocumentTamperingTests : IDisposable
             Assert.Equal(VerificationReasons.BadSignature, Verify($"{parts[0]}.{parts[1]}.{Base64Url.EncodeToString(flipped)}").Reason);
         }
 
-        Assert.Equal(VerificationReasons.BadSignature, Verify($"{parts[0]}.{parts[1]}.{Base64Url.EncodeToString(signature[..63])}").Reason);
+        Assert.Equal(VerificationReasons.BadSignature, Verify($"{parts[0]}.{parts[1]}.{Base64Url.EncodeToString(signature.AsSpan(0, 63))}").Reason);
         Assert.Equal(VerificationReasons.BadSignature, Verify($"{parts[0]}.{parts[1]}.{Base64Url.EncodeToString([.. signature, 0])}").Reason);
         using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         Assert.Equal(VerificationReasons.BadSignature, Verify(DocumentEnvelope.Sign(other, Kid, _claims)).Reason); // right kid, wrong key

@@ -54,6 +54,52 @@ public sealed class TestDatabase : IAsyncDisposable
         return new TestDatabase(StorageSettings.From("Postgres", builder.ToString(), Path.GetTempPath()), null, name);
     }
 
+    /// <summary>
+    /// A fresh database that starts as a copy of <paramref name="template"/> (a database no connection uses any more): a file
+    /// copy on SQLite, <c>CREATE DATABASE … TEMPLATE</c> on PostgreSQL. The test fixtures migrate and seed one template per
+    /// provider and process instead of every fixture doing it again (docs/architecture.md, "Testing").
+    /// </summary>
+    public static async Task<TestDatabase> CloneAsync(TestDatabase template, string label = "test")
+    {
+        if (template._sqliteFile is not null)
+        {
+            var clone = await CreateAsync(StorageProvider.Sqlite, label);
+            Directory.CreateDirectory(Path.GetDirectoryName(clone._sqliteFile)!);
+            File.Copy(template._sqliteFile, clone._sqliteFile!);
+            return clone;
+        }
+
+        var admin = AdminConnectionString();
+        var name = $"cs_{label}_{Guid.NewGuid():N}";
+        await using (var connection = new NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name} TEMPLATE {template._pgName}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        return new TestDatabase(StorageSettings.From("Postgres", new NpgsqlConnectionStringBuilder(admin) { Database = name }.ToString(), Path.GetTempPath()), null, name);
+    }
+
+    /// <summary>Closes every pooled connection and, on SQLite, folds the write-ahead log into the file, so that it can be copied.</summary>
+    public async Task QuiesceAsync()
+    {
+        if (_sqliteFile is not null)
+        {
+            SqliteConnection.ClearAllPools();
+            await using var connection = new SqliteConnection(Settings.ConnectionString);
+            await connection.OpenAsync();
+            await using var checkpoint = new SqliteCommand("PRAGMA wal_checkpoint(TRUNCATE)", connection);
+            await checkpoint.ExecuteNonQueryAsync();
+            await connection.CloseAsync();
+            SqliteConnection.ClearAllPools();
+        }
+        else
+        {
+            NpgsqlConnection.ClearAllPools();
+        }
+    }
+
     public static string AdminConnectionString() =>
         Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } cs
             ? cs

@@ -41,17 +41,7 @@ public sealed class TestDatabase : IAsyncDisposable
             return new TestDatabase(StorageSettings.From("Sqlite", $"Data Source={file}", Path.GetTempPath()), file, null);
         }
 
-        var admin = AdminConnectionString();
-        var name = $"cs_{label}_{Guid.NewGuid():N}";
-        await using (var connection = new NpgsqlConnection(admin))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        var builder = new NpgsqlConnectionStringBuilder(admin) { Database = name };
-        return new TestDatabase(StorageSettings.From("Postgres", builder.ToString(), Path.GetTempPath()), null, name);
+        return await CreatePostgresAsync(label, null);
     }
 
     /// <summary>
@@ -69,16 +59,22 @@ public sealed class TestDatabase : IAsyncDisposable
             return clone;
         }
 
+        return await CreatePostgresAsync(label, template._pgName);
+    }
+
+    private static async Task<TestDatabase> CreatePostgresAsync(string label, string? template)
+    {
         var admin = AdminConnectionString();
         var name = $"cs_{label}_{Guid.NewGuid():N}";
         await using (var connection = new NpgsqlConnection(admin))
         {
             await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {name} TEMPLATE {template._pgName}", connection);
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}" + (template is null ? "" : $" TEMPLATE {template}"), connection);
             await create.ExecuteNonQueryAsync();
         }
 
-        return new TestDatabase(StorageSettings.From("Postgres", new NpgsqlConnectionStringBuilder(admin) { Database = name }.ToString(), Path.GetTempPath()), null, name);
+        var builder = new NpgsqlConnectionStringBuilder(admin) { Database = name };
+        return new TestDatabase(StorageSettings.From("Postgres", builder.ToString(), Path.GetTempPath()), null, name);
     }
 
     /// <summary>Closes every pooled connection and, on SQLite, folds the write-ahead log into the file, so that it can be copied.</summary>

@@ -37,7 +37,12 @@ public abstract class BrowserSite(StorageProvider provider) : IAsyncLifetime
     {
         // Cheap checks first, so a missing browser or database server fails fast with a clear message.
         var chromium = ChromiumPath();
-        _database = await TestDatabase.CreateAsync(provider, "browser");
+        _database = await SeededTemplate.CloneAsync(provider, "browser", async settings =>
+        {
+            // The template: migrated and seeded once per provider and process by a host like the site's own.
+            await using var host = new LiveServer(settings);
+            _ = host.Services;
+        });
 
         ScreenshotFolder = Path.Combine(Repository.Artifacts(), "screenshots", Name);
         Directory.CreateDirectory(ScreenshotFolder);

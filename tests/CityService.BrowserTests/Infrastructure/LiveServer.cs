@@ -39,6 +39,7 @@ public sealed class LiveServer(StorageSettings storage) : WebApplicationFactory<
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseTestDefaults(storage);
+        builder.UseProcessKeys(); // the seeded template's personal data is sealed with them (SeededTemplate)
         builder.ConfigureTestServices(services =>
         {
             services.RemoveAll<ISmsSender>();

@@ -31,7 +31,10 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
     public StorageSettings Storage => _database!.Settings;
 
     /// <summary>The fixture's clock: it stands still until a test moves it forward to expire codes and sessions.</summary>
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 22, 2, 0, 0, TimeSpan.Zero));
+    public FakeTimeProvider Time { get; } = new(Started);
+
+    /// <summary>Where every fixture's clock starts (and the seeded template's: its rows are stamped with it).</summary>
+    public static readonly DateTimeOffset Started = new(2026, 11, 22, 2, 0, 0, TimeSpan.Zero);
 
     /// <summary>Every text message the platform sent (instead of a real SMS gateway).</summary>
     public CapturingSmsSender Sms { get; } = new();
@@ -92,7 +95,12 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _database = await TestDatabase.CreateAsync(provider);
+        _database = await SeededTemplate.CloneAsync(provider, "test", async settings =>
+        {
+            // The template: migrated and seeded once per provider and process by a host like the fixture's own, at the same clock.
+            await using var host = new Factory(settings, new FakeTimeProvider(Started), new CapturingSmsSender(), new Uri("http://127.0.0.1:9/"), "unused");
+            _ = host.Server;
+        });
         var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         Registry = await RegistrySimulatorHost.StartAsync(RegistrySimulatorOptions.ForClient("platform-tests", secret), Time);
         App = new Factory(_database.Settings, Time, Sms, Registry.BaseAddress, secret);
@@ -111,6 +119,7 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseTestDefaults(storage);
+            builder.UseProcessKeys(); // the seeded template's personal data is sealed with them
             builder.UseSetting("Registry:Mode", "Http");
             builder.UseSetting("Registry:BaseUrl", registry.ToString());
             builder.UseSetting("Registry:ClientId", "platform-tests");
@@ -128,6 +137,7 @@ public abstract class AppFixture(StorageProvider provider) : IAsyncLifetime
 }
 
 public sealed class SqliteApp() : AppFixture(StorageProvider.Sqlite);
+
 
 /// <summary>
 /// Keeps every text for the test (never logging it), then passes it on to the platform's own sender: the gateway adapter

@@ -22,6 +22,10 @@ command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
 fc-list 2>/dev/null | grep -qi "wqy\|noto sans cjk\|droid sans fallback" || need_packages+=(fonts-wqy-microhei)
 # the e-mail tests send to a real SMTP server on loopback: Debian's aiosmtpd (run with /usr/bin/python3, not a pyenv one)
 /usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1 || need_packages+=(python3-aiosmtpd)
+# the PDF hard-copy tests render, scan and extract with a person's tools: poppler-utils (pdftoppm, pdftotext, pdffonts,
+# pdfinfo) and zbar-tools (zbarimg)
+command -v pdftoppm >/dev/null 2>&1 || need_packages+=(poppler-utils)
+command -v zbarimg >/dev/null 2>&1 || need_packages+=(zbar-tools)
 if [ ${#need_packages[@]} -gt 0 ]; then
   echo "Installing ${need_packages[*]} from Debian ..."
   as_root apt-get update -qq

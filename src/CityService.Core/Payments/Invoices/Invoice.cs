@@ -108,6 +108,7 @@ public sealed class Invoice
     public void AddReversal(long fen)
     {
         ReversedFen = checked(ReversedFen + fen);
+        PdfSha256 = null; // the next hard copy shows the reversal (InvoiceHardCopies)
         Version++;
     }
 

@@ -7,7 +7,7 @@ public static class InvoiceSetup
 {
     public static void AddInvoices(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<InvoiceHardCopies>();
+        builder.AddInvoicePdf();
     }
 
     public static IEndpointRouteBuilder MapInvoices(this IEndpointRouteBuilder app) => app;

@@ -76,6 +76,11 @@ if (await app.RunReconcileCommandAsync(args))
     return; // `reconcile <channel> <day> [file]`: the exit code says whether differences are left open
 }
 
+if (await app.RunKeysCommandAsync(args))
+{
+    return; // `keys rotate <issuer>` | `keys revoke <kid> <reason>` | `keys export <file>` (the JWKS for offline verification)
+}
+
 if (!await app.PrepareDatabaseAsync(args))
 {
     return; // `migrate`: schema and reference data are up to date

@@ -28,6 +28,11 @@ public static class AuditActions
     public const string RefundRequested = "payment.refund-requested";
     public const string RefundCompleted = "payment.refund-completed";
     public const string ReconciliationRun = "payment.reconciliation-run";
+
+    /// <summary>An issuer's signing key: its first one made on first use, a rotation, a revocation (docs/signed-documents.md).</summary>
+    public const string IssuerKeyCreated = "issuer-key.created";
+    public const string IssuerKeyRotated = "issuer-key.rotated";
+    public const string IssuerKeyRevoked = "issuer-key.revoked";
 }
 
 public static class AuditActorKinds

@@ -61,6 +61,9 @@ public static class DocumentEnvelope
 
     private static readonly JsonWriterOptions Compact = new() { Indented = false };
 
+    /// <summary>A member named twice (<c>{"alg":"none","alg":"ES256"}</c>) means different things to different parsers: malformed.</summary>
+    private static readonly JsonDocumentOptions StrictJson = new() { AllowDuplicateProperties = false, MaxDepth = 8 };
+
     public static string Sign(ECDsa key, string keyId, DocumentClaims claims)
     {
         var header = Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{{\"alg\":\"ES256\",\"kid\":{JsonSerializer.Serialize(keyId)}}}"));
@@ -178,7 +181,7 @@ public static class DocumentEnvelope
         alg = keyId = string.Empty;
         try
         {
-            using var json = JsonDocument.Parse(header);
+            using var json = JsonDocument.Parse(header, StrictJson);
             if (json.RootElement.ValueKind != JsonValueKind.Object
                 || !json.RootElement.TryGetProperty("alg", out var a) || a.ValueKind != JsonValueKind.String
                 || !json.RootElement.TryGetProperty("kid", out var k) || k.ValueKind != JsonValueKind.String)
@@ -207,7 +210,7 @@ public static class DocumentEnvelope
         claims = null!;
         try
         {
-            using var json = JsonDocument.Parse(payload);
+            using var json = JsonDocument.Parse(payload, StrictJson);
             var root = json.RootElement;
             if (root.ValueKind != JsonValueKind.Object
                 || !root.TryGetProperty("iss", out var iss) || iss.ValueKind != JsonValueKind.String

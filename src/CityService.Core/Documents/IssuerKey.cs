@@ -108,6 +108,9 @@ public sealed class IssuerKeyConfiguration : IEntityTypeConfiguration<IssuerKey>
         builder.Ignore(k => k.Issuer);
         builder.Ignore(k => k.Signs);
         builder.HasIndex(k => new { k.IssuerCode, k.CreatedAt }).HasDatabaseName("ix_issuer_keys_issuer_code_created_at");
+
+        // At most one signing key per issuer, whatever number of requests and instances make the first one at once.
+        builder.HasIndex(k => k.IssuerCode).IsUnique().HasFilter("retired_at IS NULL AND revoked_at IS NULL").HasDatabaseName("ux_issuer_keys_issuer_code_current");
     }
 }
 

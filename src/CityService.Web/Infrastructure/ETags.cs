@@ -22,6 +22,12 @@ public sealed class PreparedJson : IResult, IStatusCodeHttpResult
 
     public string ETag { get; }
 
+    /// <summary>What the answer's Cache-Control says: <c>no-cache</c> (revalidate every time) unless the endpoint allows more.</summary>
+    public string CacheControl { get; private init; } = "no-cache";
+
+    /// <summary>The same answer with another Cache-Control, e.g. <c>public, max-age=300</c> for what shared caches may keep.</summary>
+    public PreparedJson Cached(string cacheControl) => new(Body, ETag) { CacheControl = cacheControl };
+
     public int? StatusCode => StatusCodes.Status200OK;
 
     public static PreparedJson From(object value, JsonSerializerOptions options)
@@ -37,7 +43,7 @@ public sealed class PreparedJson : IResult, IStatusCodeHttpResult
     {
         var response = httpContext.Response;
         response.Headers.ETag = ETag;
-        response.Headers.CacheControl = "no-cache";
+        response.Headers.CacheControl = CacheControl;
         if (EntityTagHeaderValue.TryParseList(httpContext.Request.Headers.IfNoneMatch.Where(v => v is not null).Select(v => v!).ToList(), out var candidates)
             && candidates.Any(c => c.Equals(EntityTagHeaderValue.Any) || c.Compare(new EntityTagHeaderValue(ETag), useStrongComparison: false)))
         {

@@ -18,8 +18,5 @@ public static partial class DocumentErrors
 
         /// <summary>The offline command's input: no such file, an image without a QR code, a PDF without a document.</summary>
         public const string InputUnreadable = "document.input-unreadable";
-
-        /// <summary>The offline command's key file is not a JWKS it can use.</summary>
-        public const string KeysUnreadable = "document.keys-unreadable";
     }
 }

@@ -1,4 +1,5 @@
 using CityService.Core.Common;
+using CityService.Core.Documents;
 using CityService.Core.Documents.Verification;
 using CityService.Web.Infrastructure;
 
@@ -64,13 +65,18 @@ public static class VerifyCommand
             return Refuse(output, Say, english, new LocalizedText($"找不到密钥文件 {keysPath}。", $"There is no key file {keysPath}."));
         }
 
-        var keys = SavedKeySet.Parse(File.ReadAllText(keysPath));
-        if (!keys.IsOk)
+        Func<string, VerificationKey?> keys;
+        try
         {
-            return Refuse(output, Say, english, keys.Error!.Message);
+            keys = DocumentKeySet.Parse(File.ReadAllText(keysPath));
+        }
+        catch (FormatException)
+        {
+            return Refuse(output, Say, english, new LocalizedText("密钥文件不是 JWKS（/.well-known/cityservice/keys 或 keys export 保存的文件）。",
+                "The key file is not a JWKS (as saved from /.well-known/cityservice/keys or by keys export)."));
         }
 
-        var verified = OfflineVerifier.Verify(input, keys.Value!);
+        var verified = OfflineVerifier.Verify(input, keys);
         if (!verified.IsOk)
         {
             return Refuse(output, Say, english, verified.Error!.Message);

@@ -69,15 +69,16 @@ public abstract class VerificationApiTests(AppFixture app)
         }
 
         await (await _client.GetAsync($"/api/verify/{none}")).AssertProblem(HttpStatusCode.BadRequest, "compact", DocumentErrors.Verify.UnsupportedAlgorithm);
-        foreach (var control in new[] { "%00", "%0A" })
+        foreach (var control in new[] { "%0A", "%1F", "%7F" })
         {
-            // Control characters never reach the endpoint: the site-wide input check refuses them (ADR 010).
+            // Control characters never reach the endpoint: the site-wide input check refuses them (ADR 010). %00 does not
+            // even reach the host: Kestrel answers 400 to a path with a NUL (the test server throws), so it is not sent here.
             await (await _client.GetAsync($"/api/verify/{parts[0]}{control}.{parts[1]}.{parts[2]}")).AssertProblem(HttpStatusCode.BadRequest, code: "text.invalid-character");
         }
 
         var page = await HtmlForms.Page(_client, "/v/not-a-document", HttpStatusCode.BadRequest);
         Assert.NotNull(page.QuerySelector("#verdict-reason"));
-        await HtmlForms.Page(_client, $"/v/{parts[0]}%00", HttpStatusCode.BadRequest);
+        await HtmlForms.Page(_client, $"/v/{parts[0]}%0A", HttpStatusCode.BadRequest);
     }
 
     private const System.Text.Json.JsonValueKind JsonValueKindNull = System.Text.Json.JsonValueKind.Null;

@@ -14,11 +14,20 @@ using CityService.Web.Features.Payments.WeChatPay;
 using CityService.Web.Features.Payments.Reconciliation;
 using CityService.Web.Features.Payments.Refunds;
 using CityService.Web.Features.Documents;
+using CityService.Web.Features.Documents.Verification;
 using CityService.Web.Features.Payments.Invoices;
 using CityService.Web.Features.Metrics;
 using CityService.Web.Features.Regions;
 using CityService.Web.Features.Site;
 using CityService.Web.Infrastructure;
+
+if (VerifyCommand.Matches(args))
+{
+    // `verify --keys <jwks.json> <input>`: offline, so it runs before the host exists (no configuration, database or network);
+    // the exit code says valid (0), invalid (1) or unusable input (2).
+    Environment.ExitCode = VerifyCommand.Run(args[1..], Console.Out);
+    return;
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -49,6 +58,7 @@ builder.AddRefunds(); // refunds: the API, the payment-refund job, the departmen
 builder.AddReconciliation(); // reconciliation with the channels' settlement files: the daily job, the command, operator pages
 builder.AddDocuments(); // signed documents: issuers' keys, the JWKS, rotation and revocation
 builder.AddInvoices(); // fiscal e-invoices: issued with each payment, red-letter on refunds, API, PDF hard copies
+builder.AddVerification(); // checking signed documents: /api/verify, the /v/ page a QR code opens, its hard copy
 
 var app = builder.Build();
 if (await app.RunAuditCommandAsync(args))
@@ -104,6 +114,7 @@ app.MapRefunds();
 app.MapReconciliation();
 app.MapDocuments();
 app.MapInvoices();
+app.MapVerification();
 app.MapStaticAssets().AllowAnonymous(); // wwwroot: fingerprinted, precompressed, fingerprinted URLs cached immutably
 app.MapRazorPages().WithStaticAssets(); // the pages of every capability (Features/**/*.cshtml); each declares [Authorize] or [AllowAnonymous]
 

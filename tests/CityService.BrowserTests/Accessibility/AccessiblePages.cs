@@ -19,6 +19,11 @@ public static class AccessiblePages
 {
     public const string Hangzhou = "330100";
 
+    /// <summary>An invoice of the right shape with a key id no host publishes (its fields show, marked invalid: unknown-key).</summary>
+    public const string UnknownKeyInvoice = "eyJhbGciOiJFUzI1NiIsImtpZCI6IjAwMDAwMDAwMDAwMDAwMDAifQ."
+        + "eyJpc3MiOiIzMzAxMDAtSFpQU0IiLCJpYXQiOjE3OTUwMDAwMDAsImp0aSI6IjAxOTBmMGUwYTBiMGMwZDBlMGYwYTBiMGMwZDBlMGYwIiwia25kIjoiaW52b2ljZSIsImQiOnsiYW10IjoiMjAwMDAiLCJieSI6IuadreW3nuW4guWFrOWuieWxgCIsImNoayI6ImExYjJjMyIsImNvZGUiOiIzMzAxMDAyNiIsIm5vIjoiMDAwMDAwMDA0MiIsInBheWVyIjoi5bygKuS4iSJ9fQ."
+        + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
     // One row per page template and state; near twins (a field list beside the search list, terms beside privacy, a
     // second not-found, the staff's sign-out) were left out to keep a walk of the table near a minute on 2 cores.
     public static readonly AccessiblePage[] All =
@@ -53,5 +58,7 @@ public static class AccessiblePages
         new("staff-admin", "/admin/staff", Visitor.Staff),
         new("bills-lookup", "/bills/lookup"), // bills: anyone looks a bill up by plate or utility account
         new("my-bills", "/me/bills", Visitor.Citizen), // bills: an L1 citizen is told to verify first
+        new("verify-invalid", "/v/" + UnknownKeyInvoice), // issue 11: what a scanner opens — an invoice signed with a key never published
+        new("verify-malformed", "/v/not-a-document", Status: 400), // issue 11: a damaged QR code's link
     ];
 }

@@ -28,6 +28,10 @@ public static class AuditActions
     public const string RefundRequested = "payment.refund-requested";
     public const string RefundCompleted = "payment.refund-completed";
     public const string ReconciliationRun = "payment.reconciliation-run";
+    public const string InvoiceIssued = "invoice.issued";
+
+    /// <summary>A red-letter invoice issued against an invoice (object: the original).</summary>
+    public const string InvoiceReversed = "invoice.reversed";
 }
 
 public static class AuditActorKinds

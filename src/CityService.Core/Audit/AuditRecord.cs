@@ -33,6 +33,10 @@ public static class AuditActions
     public const string IssuerKeyCreated = "issuer-key.created";
     public const string IssuerKeyRotated = "issuer-key.rotated";
     public const string IssuerKeyRevoked = "issuer-key.revoked";
+    public const string InvoiceIssued = "invoice.issued";
+
+    /// <summary>A red-letter invoice issued against an invoice (object: the original).</summary>
+    public const string InvoiceReversed = "invoice.reversed";
 }
 
 public static class AuditActorKinds

@@ -67,6 +67,7 @@ public static class NotificationEvents
     public const string SignInCode = "identity.sign-in-code";
     public const string PaymentSucceeded = "payment.succeeded";
     public const string PaymentRefunded = "payment.refunded";
+    public const string InvoiceIssued = "invoice.issued";
 
     private static readonly NotificationVariable At = new("at", new("发生时间（北京时间）", "When it happened (Beijing time)"), "2026-11-22 10:00");
 
@@ -104,6 +105,14 @@ public static class NotificationEvents
             new("amount", new("退款金额", "The amount refunded"), "¥50.00"),
             new("reason", new("退款原因", "Why"), "重复缴费"),
             new("payment", new("缴费单号（前 8 位）", "The payment's number (first 8 characters)"), "0193a1b2"),
+            At,
+        ]),
+        new(InvoiceIssued, NotificationCategories.Payments, new("电子票据已开具", "E-invoice issued"), NotificationChannels.All,
+        [
+            new("amount", new("票据金额（红字票据为负）", "The invoice's amount (negative on a red-letter one)"), "¥200.00"),
+            new("issuer", new("开票部门", "The issuing department"), "杭州市公安局"),
+            new("number", new("票据代码/号码", "Invoice code/number"), "3301002026-PSB/0000000001"),
+            new("link", new("查看票据的链接", "Link to the invoice"), "/me/invoices/0193a1b2-0000-7000-8000-000000000000"),
             At,
         ]),
     ];

@@ -5,6 +5,7 @@ using CityService.Core.Audit;
 using CityService.Core.Common;
 using CityService.Core.Jobs;
 using CityService.Core.Notifications;
+using CityService.Core.Payments.Invoices;
 
 namespace CityService.Core.Payments.Orders;
 
@@ -15,10 +16,11 @@ namespace CityService.Core.Payments.Orders;
 /// so two orders never wait on each other in a circle), the ledger posted, the citizen notified through the outbox and the
 /// act audited. If a bill was paid by another order first, that transaction is rolled back and a second one flags the order
 /// <c>bill-already-paid</c> and refunds it in full automatically. A paid amount that differs from the order's is flagged
-/// <c>amount-mismatch</c> and posted to suspense, never paid.
+/// <c>amount-mismatch</c> and posted to suspense, never paid. The payment's fiscal e-invoices are issued in the paying
+/// transaction (<see cref="InvoiceIssuance"/>), with the issuers' signers fetched before it opens.
 /// </summary>
 public sealed class PaymentNotices(
-    IDbContextFactory<CityDbContext> dbs, AuditLog audit, NotificationService notifications, TimeProvider time) : IPaymentNotices
+    IDbContextFactory<CityDbContext> dbs, AuditLog audit, NotificationService notifications, InvoiceIssuance invoices, TimeProvider time) : IPaymentNotices
 {
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> SqliteGates = new(StringComparer.Ordinal);
 
@@ -63,7 +65,11 @@ public sealed class PaymentNotices(
             return (await InTransactionAsync(db, async () => await MismatchAsync(db, order, notice, ct), ct))!.Value;
         }
 
-        var paid = await InTransactionAsync(db, () => PayAsync(db, order, notice, ct), ct);
+        // An order's bills never change once it is made: read them (and the issuers' signers, which may write a first key
+        // with their own context) before the paying transaction opens.
+        var lines = await db.PaymentOrderBills.AsNoTracking().Where(b => b.PaymentId == order.Id).ToListAsync(ct);
+        var signers = await invoices.SignersAsync(lines.Select(l => (l.RegionCode, l.DepartmentCode)), ct);
+        var paid = await InTransactionAsync(db, () => PayAsync(db, order, lines, signers, notice, ct), ct);
         return paid ?? (await InTransactionAsync(db, async () => await RefundAsync(db, order, notice, ct), ct))!.Value;
     }
 
@@ -105,7 +111,8 @@ public sealed class PaymentNotices(
         db.PaymentOrders.Where(o => o.Id == id && o.State != PaymentState.Succeeded && o.FlagReason == null);
 
     /// <summary>Null when a bill was no longer open (the caller rolls back and refunds).</summary>
-    private async Task<NoticeOutcome?> PayAsync(CityDbContext db, PaymentOrder order, ChannelPaymentNotice notice, CancellationToken ct)
+    private async Task<NoticeOutcome?> PayAsync(
+        CityDbContext db, PaymentOrder order, IReadOnlyList<PaymentOrderBill> lines, InvoiceSigners signers, ChannelPaymentNotice notice, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var claimed = await Claimable(db, order.Id).ExecuteUpdateAsync(s => s
@@ -118,7 +125,6 @@ public sealed class PaymentNotices(
             return NoticeOutcome.AlreadyApplied;
         }
 
-        var lines = await db.PaymentOrderBills.AsNoTracking().Where(b => b.PaymentId == order.Id).ToListAsync(ct);
         foreach (var line in lines.OrderBy(l => l.BillId))
         {
             var billId = line.BillId;
@@ -152,9 +158,14 @@ public sealed class PaymentNotices(
             ["payment"] = order.OutTradeNo[..8],
             ["at"] = NotificationEvents.Time(now),
         }, order.RegionCode, ct);
+        var issued = await invoices.IssueAsync(db, order, lines, signers, now, ct);
         await db.SaveChangesAsync(ct);
         await audit.RecordAsync(db, new AuditRecord(AuditActions.PaymentSucceeded, AuditActor.System, "payment", order.Id.ToString(), AuditOutcomes.Succeeded,
             order.RegionCode, AuditRecord.DetailsOf(new { channel = order.Channel, amountFen = order.AmountFen, tradeNo = notice.TradeNo, bills = billIds.Count, notice = notice.NoticeId })), ct);
+        foreach (var record in issued)
+        {
+            await audit.RecordAsync(db, record, ct);
+        }
         PaymentMetrics.Orders.Add(1, new("channel", order.Channel), new("outcome", "succeeded"));
         return NoticeOutcome.Applied;
     }

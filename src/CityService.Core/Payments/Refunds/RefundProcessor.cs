@@ -3,6 +3,7 @@ using CityService.Core.Audit;
 using CityService.Core.Common;
 using CityService.Core.Jobs;
 using CityService.Core.Notifications;
+using CityService.Core.Payments.Invoices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -31,7 +32,8 @@ public sealed partial class RefundJob(RefundProcessor processor, ILogger<RefundJ
 }
 
 public sealed partial class RefundProcessor(
-    CityDbContext db, IEnumerable<IPaymentChannel> channels, NotificationService notifications, AuditLog audit, TimeProvider time, ILogger<RefundProcessor> log)
+    CityDbContext db, IEnumerable<IPaymentChannel> channels, NotificationService notifications, InvoiceIssuance invoices, AuditLog audit, TimeProvider time,
+    ILogger<RefundProcessor> log)
 {
     /// <summary>How long to wait before asking the channel again: a quarter of the refund's age, between 1 minute and 1 hour.</summary>
     public static TimeSpan RetryDelay(DateTimeOffset createdAt, DateTimeOffset now) =>
@@ -67,10 +69,12 @@ public sealed partial class RefundProcessor(
             }
         }
 
-        return await RecordAsync(refundId, answer, ct);
+        // A department's refund that succeeds issues a red-letter invoice in the same transaction: its signer first.
+        var signer = answer.State == ChannelRefundState.Succeeded ? await invoices.SignerForAsync(refund, ct) : null;
+        return await RecordAsync(refundId, answer, signer, ct);
     }
 
-    private async Task<RefundState> RecordAsync(Guid refundId, ChannelRefundResult answer, CancellationToken ct)
+    private async Task<RefundState> RecordAsync(Guid refundId, ChannelRefundResult answer, Documents.IssuerSigner? signer, CancellationToken ct)
     {
         db.ChangeTracker.Clear();
         await using var tx = await db.BeginSerialisedAsync(ct);
@@ -96,7 +100,8 @@ public sealed partial class RefundProcessor(
                     ["payment"] = order.OutTradeNo[..8],
                     ["at"] = NotificationEvents.Time(now),
                 }, refund.RegionCode, ct);
-                await audit.SaveWithAsync(db, [Completed(refund, order, AuditOutcomes.Succeeded)], ct);
+                var reversed = await invoices.ReverseAsync(db, refund, order, signer, now, ct);
+                await audit.SaveWithAsync(db, reversed is null ? [Completed(refund, order, AuditOutcomes.Succeeded)] : [Completed(refund, order, AuditOutcomes.Succeeded), reversed], ct);
                 break;
 
             case ChannelRefundState.Failed:

@@ -53,5 +53,6 @@ public static class AccessiblePages
         new("staff-admin", "/admin/staff", Visitor.Staff),
         new("bills-lookup", "/bills/lookup"), // bills: anyone looks a bill up by plate or utility account
         new("my-bills", "/me/bills", Visitor.Citizen), // bills: an L1 citizen is told to verify first
+        new("my-invoices", "/me/invoices", Visitor.Citizen), // issue 11: the citizen's e-invoices (empty for a new citizen)
     ];
 }

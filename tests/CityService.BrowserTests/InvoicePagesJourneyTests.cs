@@ -19,7 +19,7 @@ public abstract partial class CitizenJourneyTests<TSite>
     [Fact]
     public async Task A_citizen_opens_an_invoice_and_its_share_link_and_staff_list_their_invoices_on_a_phone()
     {
-        const string CitizenPhone = "13766300001", StaffPhone = "13766300002", Department = "PGA";
+        const string CitizenPhone = "13766300001", StaffPhone = "13766300002", Department = "PSB";
         var services = site.Server!.Services;
         var now = DateTimeOffset.UtcNow;
         var signer = await services.GetRequiredService<IssuerKeys>().SignerAsync(DocumentIssuer.Department(AccessiblePages.Hangzhou, Department), default);
@@ -36,7 +36,7 @@ public abstract partial class CitizenJourneyTests<TSite>
             order.MarkSucceeded("T-BROWSER-INV-1", now);
             db.PaymentOrders.Add(order);
             var id = Guid.CreateVersion7(now);
-            Invoice Make(string compact) => Invoice.Issue(id, AccessiblePages.Hangzhou, Department, order.Id, citizen.Id, "张*三", "330100PGA2026", 2026, 1,
+            Invoice Make(string compact) => Invoice.Issue(id, AccessiblePages.Hangzhou, Department, order.Id, citizen.Id, "张*三", "330100PSB2031", 2031, 1,
                 [new InvoiceItem(Guid.CreateVersion7(), RevenueHeads.Fine, "罚款", "Fine", 10_000)], "壹佰元整", "12345678901234567890", now, signer.KeyId, compact);
             invoice = Make(signer.Sign(InvoiceClaims.For(Make(string.Empty), "测试部门", null)));
             db.Invoices.Add(invoice);

@@ -60,5 +60,6 @@ public static class AccessiblePages
         new("my-bills", "/me/bills", Visitor.Citizen), // bills: an L1 citizen is told to verify first
         new("verify-invalid", "/v/" + UnknownKeyInvoice), // issue 11: what a scanner opens — an invoice signed with a key never published
         new("verify-malformed", "/v/not-a-document", Status: 400), // issue 11: a damaged QR code's link
+        new("my-invoices", "/me/invoices", Visitor.Citizen), // issue 11: the citizen's e-invoices (empty for a new citizen)
     ];
 }

@@ -1,4 +1,5 @@
 using CityService.BrowserTests.Accessibility;
+using CityService.BrowserTests.Infrastructure;
 using CityService.Core.Documents;
 using CityService.Core.Identity;
 using CityService.Core.Identity.Staff;

@@ -63,7 +63,7 @@ public sealed class TestWallet(string slug = TestWallet.Slug) : IPaymentChannel
 /// <summary>Orders, bills, their payment posting and staff written straight into the fixture's database.</summary>
 public static class RefundTestData
 {
-    private static int _phone;
+    private static int _phone = 10_000; // above the demo accounts (13700000001, 13800000002, 139000000xx)
 
     public const string Region = "330100";
 

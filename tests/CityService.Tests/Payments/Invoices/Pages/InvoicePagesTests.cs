@@ -48,7 +48,7 @@ public abstract class InvoicePagesTests(AppFixture app)
     {
         var phone = NewPhone("137");
         var citizen = await CitizenAsync(app, phone);
-        var order = await PaidOrderAsync(app, citizen, TestWallet.Slug, (Dept, 12_300));
+        var order = await PaidOrderAsync(app, citizen, PaymentChannels.Sandbox, (Dept, 12_300)); // a channel the payment pages name
         var blue = await IssueAsync(order, Dept, 12_300, TimeSpan.Zero);
         var red = await IssueAsync(order, Dept, -2_000, TimeSpan.FromSeconds(1), blue);
         var me = app.BearerClient(await app.CodeToken(app.Client(), phone));

@@ -48,7 +48,7 @@ public static class InvoiceSetup
         var group = app.MapGroup("/api").WithTags("Invoices").ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
         group.MapGet("/invoices/{id}", Get).RequireAuthorization(IdentitySetup.SignedInPolicy).WithName("GetInvoice").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("One e-invoice: for its payer, staff of its issuing department, and platform operators; anyone else 404.");
-        group.MapGet("/invoices/{id}/pdf", Pdf).RequireAuthorization(IdentitySetup.SignedInPolicy).WithName("GetInvoicePdf").ProducesProblem(StatusCodes.Status404NotFound)
+        group.MapGet("/invoices/{id}/pdf", Pdf).RequireAuthorization(IdentitySetup.SignedInPolicy).WithName("GetInvoicePdf").Produces(StatusCodes.Status200OK, contentType: "application/pdf").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The e-invoice's PDF hard copy (made on first request, then kept): same readers as GET /api/invoices/{id}.");
         group.MapGet("/me/invoices", Mine).RequireAuthorization(IdentitySetup.CitizenPolicy).WithName("ListMyInvoices").ProducesProblem(StatusCodes.Status400BadRequest)
             .WithSummary("The citizen's e-invoices (red-letter ones included), newest first: `page` (from 1), `pageSize` (1–100, default 20).");

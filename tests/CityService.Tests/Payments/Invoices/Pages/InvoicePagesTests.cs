@@ -80,7 +80,7 @@ public abstract class InvoicePagesTests(AppFixture app)
         Assert.Equal("/me/invoices/" + red.Id, view.QuerySelector("#invoice-reversals a")!.GetAttribute("href"));
         Assert.Equal($"/api/invoices/{blue.Id}/pdf", view.QuerySelector("#pdf-link")!.GetAttribute("href"));
 
-        var share = view.QuerySelector("#share-url")!.GetAttribute("value")!;
+        var share = view.QuerySelector("#share-url")!.TextContent.Trim();
         Assert.EndsWith("/v/" + blue.Compact, share, StringComparison.Ordinal);
         Assert.Equal(share, view.QuerySelector("#share-link")!.GetAttribute("href"));
         Assert.Contains(share, HtmlForms.Text(view, "#invoice-verify-at"), StringComparison.Ordinal);

@@ -25,7 +25,14 @@ namespace CityService.Tests.Payments.Invoices;
 public abstract class InvoiceTests(AppFixture app)
 {
     /// <summary>A department of its own per test: its numbers start at 1 whatever ran before on the shared host.</summary>
-    private static string NewDepartment() => "T" + Guid.NewGuid().ToString("N")[..7].ToUpperInvariant();
+    private string NewDepartment()
+    {
+        var code = "T" + Guid.NewGuid().ToString("N")[..7].ToUpperInvariant();
+        using var db = app.Db();
+        db.Departments.Add(new Core.Catalog.Department(Region, code, "测试局" + code, "Test bureau " + code));
+        db.SaveChanges();
+        return code;
+    }
 
     private async Task<(Guid Citizen, string Phone)> Citizen()
     {
@@ -93,6 +100,7 @@ public abstract class InvoiceTests(AppFixture app)
             Assert.Equal(order.OutTradeNo, verified.Document.Fields[InvoiceClaims.Payment]);
         }
 
+        app.Time.Advance(TimeSpan.FromSeconds(1)); // newest first: a later issue time
         var next = await OrderAsync(app, citizen, PaymentChannels.Sandbox, succeeded: false, (a, 100_150));
         Assert.Equal("applied", await Pay(next));
         var third = Assert.Single(await InvoicesOf(next.Id));
